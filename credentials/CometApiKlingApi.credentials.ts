@@ -1,0 +1,60 @@
+import type {
+	IAuthenticateGeneric,
+	Icon,
+	ICredentialTestRequest,
+	ICredentialType,
+	INodeProperties,
+} from 'n8n-workflow';
+
+// Not named `cometApi`: CometAPI's own n8n package uses that name and the two would clash.
+export class CometApiKlingApi implements ICredentialType {
+	name = 'cometApiKlingApi';
+
+	displayName = 'CometAPI (Kling) API';
+
+	icon: Icon = {
+		light: 'file:../nodes/KlingCometApi/kling.svg',
+		dark: 'file:../nodes/KlingCometApi/kling.dark.svg',
+	};
+
+	documentationUrl = 'https://api.cometapi.com/doc';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'API Key',
+			name: 'apiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			required: true,
+			placeholder: 'sk-...',
+			description: 'Your CometAPI key, from the CometAPI console',
+		},
+		{
+			displayName: 'Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: 'https://api.cometapi.com',
+			description:
+				'Change only to go through a proxy or to test against a local simulator. The key is sent to this address only.',
+		},
+	];
+
+	authenticate: IAuthenticateGeneric = {
+		type: 'generic',
+		properties: {
+			headers: {
+				Authorization: '=Bearer {{$credentials.apiKey}}',
+			},
+		},
+	};
+
+	// Listing models is free: a credential test must never create a billable task.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/v1/models',
+			method: 'GET',
+		},
+	};
+}

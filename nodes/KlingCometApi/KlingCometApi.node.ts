@@ -1,0 +1,37 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { router } from './actions/router';
+import * as video from './actions/video';
+
+export class KlingCometApi implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Kling (CometAPI)',
+		name: 'klingCometApi',
+		icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ { create: "Create Video", get: "Get Task" }[$parameter["operation"]] }}',
+		description: 'Turn text prompts into videos with Kling through CometAPI',
+		defaults: { name: 'Kling (CometAPI)' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'cometApiKlingApi', required: true }],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [{ name: 'Video', value: 'video' }],
+				default: 'video',
+			},
+			...video.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

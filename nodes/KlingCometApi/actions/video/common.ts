@@ -1,0 +1,177 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { downloadVideo } from '../../helpers/download';
+import type { WaitSettings } from '../../helpers/validation';
+import { ParameterError, validateBinaryPropertyName, validateWaitSettings } from '../../helpers/validation';
+import type { KlingTask } from '../../transport';
+import { tagTask } from '../../transport/errors';
+import type { RunContext } from '../types';
+
+export type WaitMode = 'none' | 'poll';
+export const DEFAULT_WAIT_MODE = { create: 'poll', get: 'none' } as const;
+
+/** Wait and download settings; the same for Create and Get, only the defaults differ. */
+export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
+	const defaultMode: WaitMode = DEFAULT_WAIT_MODE[operation];
+	const show = { resource: ['video'], operation: [operation] };
+	const whenPolling = { show: { ...show, waitMode: ['poll'] } };
+	return [
+		{
+			displayName: 'Wait Mode',
+			name: 'waitMode',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show },
+			options: [
+				{
+					name: 'Return Task Immediately',
+					value: 'none',
+					description: 'Output the task as it is now; read it later with Get Task, or receive it on a Callback URL',
+				},
+				{
+					name: 'Wait Until Done',
+					value: 'poll',
+					description: 'Read the task every Poll Interval until it succeeds or fails, then output the finished video',
+				},
+			],
+			default: defaultMode,
+		},
+		{
+			displayName: 'Poll Interval (Seconds)',
+			name: 'pollInterval',
+			type: 'number',
+			typeOptions: { minValue: 0.5, maxValue: 600, numberPrecision: 1 },
+			default: 10,
+			description: 'How often to read the task status. Reads are free; Kling videos usually take 1 to 10 minutes.',
+			displayOptions: whenPolling,
+		},
+		{
+			displayName: 'Timeout (Minutes)',
+			name: 'timeout',
+			type: 'number',
+			typeOptions: { minValue: 0.1, maxValue: 240, numberPrecision: 1 },
+			default: 20,
+			description:
+				'How long to wait before giving up. The task keeps running on CometAPI after a time-out; the error names its task ID for a later Get Task.',
+			displayOptions: whenPolling,
+		},
+		{
+			displayName: 'Download Video',
+			name: 'download',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether to download the finished MP4 into a binary field, ready for an upload node. Video links expire, so this is the safe choice.',
+			displayOptions: operation === 'create' ? whenPolling : { show },
+		},
+		{
+			displayName: 'Put Output File in Field',
+			name: 'binaryPropertyName',
+			type: 'string',
+			default: 'data',
+			hint: 'The name of the output binary field to put the video in',
+			displayOptions: {
+				show: { ...(operation === 'create' ? whenPolling.show : show), download: [true] },
+			},
+		},
+	];
+}
+
+export interface WaitParameters {
+	waitMode: WaitMode;
+	wait?: WaitSettings;
+	download: boolean;
+	binaryPropertyName: string;
+}
+
+/** Reads and checks the wait/download settings of one item; no I/O. */
+export function readWaitParameters(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: 'create' | 'get',
+): WaitParameters {
+	const waitMode = ctx.getNodeParameter('waitMode', itemIndex, DEFAULT_WAIT_MODE[operation]) as WaitMode;
+	if (waitMode !== 'none' && waitMode !== 'poll') {
+		throw new ParameterError('waitMode', 'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)');
+	}
+	const wait =
+		waitMode === 'poll'
+			? validateWaitSettings(ctx.getNodeParameter('pollInterval', itemIndex, 10), ctx.getNodeParameter('timeout', itemIndex, 20))
+			: undefined;
+	// Create without waiting has no video yet; Get can find a finished one either way.
+	const mayDownload = waitMode === 'poll' || operation === 'get';
+	const download = mayDownload && (ctx.getNodeParameter('download', itemIndex, true) as boolean);
+	const binaryPropertyName = download
+		? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'))
+		: 'data';
+	return { waitMode, wait, download, binaryPropertyName };
+}
+
+/** Turns a validation problem into the n8n error a user sees, naming the field. */
+export function parameterError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+	if (error instanceof ParameterError) {
+		return new NodeOperationError(ctx.getNode(), error.message, {
+			itemIndex,
+			description: `Check the parameter "${error.field}". Nothing was sent to CometAPI, so nothing was billed.`,
+		});
+	}
+	return error as Error;
+}
+
+export function firstVideoUrl(task: KlingTask): string | undefined {
+	const url = task.task_result?.videos?.[0]?.url;
+	return typeof url === 'string' && url ? url : undefined;
+}
+
+/** The output JSON: the task as the API returned it, plus the first video's URL once it exists. */
+export function taskJson(task: KlingTask) {
+	const url = firstVideoUrl(task);
+	return url ? { ...task, video_url: url } : { ...task };
+}
+
+function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, message: string, description: string) {
+	const error = new NodeApiError(ctx.getNode(), { message, task_id: task.task_id }, { message, description, itemIndex });
+	error.message = message;
+	return tagTask(error, task.task_id, task.task_status);
+}
+
+/**
+ * A task in a final state → the output item: a failure or a success without a video is an error
+ * naming the task; a success gets its video downloaded when asked.
+ */
+export async function finishTask(
+	ctx: IExecuteFunctions,
+	task: KlingTask,
+	itemIndex: number,
+	parameters: WaitParameters,
+	run: RunContext,
+): Promise<INodeExecutionData> {
+	if (task.task_status === 'failed') {
+		throw taskError(
+			ctx,
+			task,
+			itemIndex,
+			`Kling task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}`,
+			'Kling could not make this video. Failed tasks are usually not billed; change the prompt or parameters and create a new task.',
+		);
+	}
+	const url = firstVideoUrl(task);
+	if (!url) {
+		throw taskError(
+			ctx,
+			task,
+			itemIndex,
+			`Kling task ${task.task_id} finished but returned no video`,
+			'This usually means the result was withheld by content filtering. Rephrase the prompt and create a new task.',
+		);
+	}
+	const item: INodeExecutionData = { json: taskJson(task) };
+	if (parameters.download) {
+		const binary = await run.downloadSlots.run(() =>
+			downloadVideo(ctx, url, { taskId: task.task_id, itemIndex, signal: run.signal }),
+		);
+		item.binary = { [parameters.binaryPropertyName]: binary };
+	}
+	return item;
+}

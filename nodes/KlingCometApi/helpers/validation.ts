@@ -1,0 +1,301 @@
+import { z } from 'zod';
+
+/**
+ * Parameters → Kling request body. Everything here runs before any request is sent, so a typo
+ * never costs a billed task. Messages name the UI field and what it accepts.
+ */
+
+export const KNOWN_MODELS = [
+	'kling-v1',
+	'kling-v1-6',
+	'kling-v2-master',
+	'kling-v2-1-master',
+	'kling-v2-5-turbo',
+	'kling-v2-6',
+	'kling-v3',
+] as const;
+
+export const ASPECT_RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'] as const;
+export const CAMERA_TYPES = [
+	'simple',
+	'down_back',
+	'forward_up',
+	'right_turn_forward',
+	'left_turn_forward',
+] as const;
+export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
+
+/** CometAPI's page says 500/200 characters, Kling's own API 2500: the limit is an option. */
+export const DEFAULT_MAX_PROMPT_LENGTH = 2500;
+export const DEFAULT_MAX_NEGATIVE_PROMPT_LENGTH = 2500;
+
+export type CameraAxis = (typeof CAMERA_AXES)[number];
+
+export interface CameraControlInput {
+	type?: string;
+	horizontal?: number;
+	vertical?: number;
+	pan?: number;
+	tilt?: number;
+	roll?: number;
+	zoom?: number;
+}
+
+/** What the Create Video UI hands over, already flattened. */
+export interface CreateVideoInput {
+	prompt: unknown;
+	model: unknown;
+	negativePrompt?: unknown;
+	aspectRatio?: unknown;
+	duration?: unknown;
+	mode?: unknown;
+	cfgScale?: unknown;
+	sound?: unknown;
+	cameraControl?: CameraControlInput;
+	callbackUrl?: unknown;
+	externalTaskId?: unknown;
+	maxPromptLength?: number;
+	maxNegativePromptLength?: number;
+}
+
+/** The JSON body of `POST /kling/v1/videos/text2video`, with the API's own field names. */
+export interface Text2VideoBody {
+	prompt: string;
+	model_name: string;
+	negative_prompt?: string;
+	aspect_ratio?: string;
+	duration?: string;
+	mode?: 'std' | 'pro';
+	cfg_scale?: number;
+	sound?: 'on' | 'off';
+	camera_control?: { type: string; config?: Partial<Record<CameraAxis, number>> };
+	callback_url?: string;
+	external_task_id?: string;
+}
+
+/** Raised for bad input; the caller turns it into a NodeOperationError with the item index. */
+export class ParameterError extends Error {
+	constructor(
+		readonly field: string,
+		message: string,
+	) {
+		super(message);
+		this.name = 'ParameterError';
+	}
+}
+
+const isBlank = (v: unknown) => v === undefined || v === null || v === '';
+
+function text(field: string, label: string, max: number, hint: string) {
+	return z
+		.string({ invalid_type_error: `${label} must be text` })
+		.trim()
+		.min(1, `${label} is empty: describe the video you want`)
+		.max(max, `${label} is longer than ${max} characters. ${hint}`)
+		.describe(field);
+}
+
+/** kling-v3 (and models we do not know yet) take 3..15 s; the older models only 5 or 10. */
+function allowedDurations(model: string): number[] {
+	const older = (KNOWN_MODELS as readonly string[]).includes(model) && !model.startsWith('kling-v3');
+	return older ? [5, 10] : Array.from({ length: 13 }, (_, k) => k + 3);
+}
+
+const cameraSchema = z
+	.object({
+		type: z.enum(CAMERA_TYPES, {
+			errorMap: () => ({ message: `Camera Control → Type must be one of ${CAMERA_TYPES.join(', ')}` }),
+		}),
+		...Object.fromEntries(
+			CAMERA_AXES.map((axis) => [
+				axis,
+				z.coerce
+					.number({ invalid_type_error: `Camera Control → ${axis} must be a number` })
+					.int(`Camera Control → ${axis} must be a whole number`)
+					.min(-10, `Camera Control → ${axis} must be between -10 and 10`)
+					.max(10, `Camera Control → ${axis} must be between -10 and 10`)
+					.default(0),
+			]),
+		),
+	})
+	.transform((c, ctx) => {
+		const values = c as unknown as Record<CameraAxis, number> & { type: string };
+		const nonZero = CAMERA_AXES.filter((axis) => values[axis] !== 0);
+		if (c.type !== 'simple') {
+			if (nonZero.length > 0) {
+				ctx.addIssue({
+					code: z.ZodIssueCode.custom,
+					message: `Camera Control: the axes (${nonZero.join(', ')}) apply only to type "simple"; set them to 0 or choose "simple"`,
+				});
+			}
+			return { type: c.type };
+		}
+		if (nonZero.length !== 1) {
+			ctx.addIssue({
+				code: z.ZodIssueCode.custom,
+				message: `Camera Control type "simple" needs exactly one non-zero axis (got ${nonZero.length}: ${nonZero.join(', ') || 'none'}). Set one of ${CAMERA_AXES.join(', ')} to a value between -10 and 10 and the others to 0`,
+			});
+			return z.NEVER;
+		}
+		return { type: 'simple', config: { [nonZero[0]]: values[nonZero[0]] } };
+	});
+
+function firstIssue(error: z.ZodError, fallbackField: string): ParameterError {
+	const issue = error.issues[0];
+	const field = issue.path.length ? String(issue.path[0]) : fallbackField;
+	return new ParameterError(field, issue.message);
+}
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, field: string): T {
+	const result = schema.safeParse(value);
+	if (!result.success) throw firstIssue(result.error, field);
+	return result.data;
+}
+
+export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
+	const maxPrompt = input.maxPromptLength ?? DEFAULT_MAX_PROMPT_LENGTH;
+	const maxNegative = input.maxNegativePromptLength ?? DEFAULT_MAX_NEGATIVE_PROMPT_LENGTH;
+	const limitHint = (option: string) =>
+		`CometAPI documents 500 (prompt) / 200 (negative prompt), Kling 2500: shorten it, or change Options → ${option} if your account accepts more`;
+
+	const body: Text2VideoBody = {
+		prompt: parse(text('prompt', 'Prompt', maxPrompt, limitHint('Max Prompt Length')), input.prompt, 'prompt'),
+		model_name: parse(
+			z
+				.string({ invalid_type_error: 'Model must be text, for example kling-v2-6' })
+				.trim()
+				.min(1, `Model is empty: choose one of ${KNOWN_MODELS.join(', ')} or type another model name`)
+				.regex(/^[A-Za-z0-9._-]+$/, 'Model may contain only letters, digits, ".", "_" and "-", for example kling-v2-6'),
+			input.model,
+			'model',
+		),
+	};
+
+	if (!isBlank(input.negativePrompt)) {
+		body.negative_prompt = parse(
+			text('negativePrompt', 'Negative Prompt', maxNegative, limitHint('Max Negative Prompt Length')),
+			input.negativePrompt,
+			'negativePrompt',
+		);
+	}
+	if (!isBlank(input.aspectRatio)) {
+		body.aspect_ratio = parse(
+			z.enum(ASPECT_RATIOS, {
+				errorMap: () => ({ message: `Aspect Ratio must be one of ${ASPECT_RATIOS.join(', ')}` }),
+			}),
+			input.aspectRatio,
+			'aspectRatio',
+		);
+	}
+	if (!isBlank(input.duration)) {
+		const allowed = allowedDurations(body.model_name);
+		const seconds = parse(
+			z.coerce
+				.number({ invalid_type_error: 'Duration must be a number of seconds' })
+				.refine((n) => allowed.includes(n), {
+					message: `Duration must be ${allowed.length === 2 ? '5 or 10' : 'a whole number from 3 to 15'} seconds for model ${body.model_name}`,
+				}),
+			input.duration,
+			'duration',
+		);
+		body.duration = String(seconds);
+	}
+	if (!isBlank(input.mode)) {
+		body.mode = parse(
+			z.enum(['std', 'pro'], { errorMap: () => ({ message: 'Mode must be "std" (standard) or "pro" (professional)' }) }),
+			input.mode,
+			'mode',
+		);
+	}
+	if (!isBlank(input.cfgScale)) {
+		body.cfg_scale = parse(
+			z.coerce
+				.number({ invalid_type_error: 'CFG Scale must be a number between 0 and 1' })
+				.min(0, 'CFG Scale must be between 0 and 1')
+				.max(1, 'CFG Scale must be between 0 and 1'),
+			input.cfgScale,
+			'cfgScale',
+		);
+	}
+	if (!isBlank(input.sound)) {
+		body.sound = parse(
+			z.enum(['on', 'off'], { errorMap: () => ({ message: 'Sound must be "on" or "off"' }) }),
+			input.sound,
+			'sound',
+		);
+	}
+	if (input.cameraControl && !isBlank(input.cameraControl.type)) {
+		body.camera_control = parse(cameraSchema, input.cameraControl, 'cameraControl') as Text2VideoBody['camera_control'];
+	}
+	if (!isBlank(input.callbackUrl)) {
+		body.callback_url = parse(
+			z
+				.string()
+				.trim()
+				.url('Callback URL must be a full URL such as https://example.com/webhook/kling')
+				.refine((u) => /^https?:\/\//i.test(u), 'Callback URL must start with http:// or https://'),
+			input.callbackUrl,
+			'callbackUrl',
+		);
+	}
+	if (!isBlank(input.externalTaskId)) {
+		body.external_task_id = parse(
+			z
+				.string({ invalid_type_error: 'External Task ID must be text' })
+				.trim()
+				.min(1)
+				.max(128, 'External Task ID must be at most 128 characters'),
+			typeof input.externalTaskId === 'number' ? String(input.externalTaskId) : input.externalTaskId,
+			'externalTaskId',
+		);
+	}
+	return body;
+}
+
+export function validateTaskId(value: unknown): string {
+	return parse(
+		z
+			.string({ invalid_type_error: 'Task ID must be text, for example the task_id output of Create Video' })
+			.trim()
+			.min(1, 'Task ID is empty: map the task_id field of a Create Video output, or paste an id')
+			.regex(/^[A-Za-z0-9._:-]+$/, 'Task ID may contain only letters, digits, ".", "_", ":" and "-"'),
+		typeof value === 'number' ? String(value) : value,
+		'taskId',
+	);
+}
+
+export interface WaitSettings {
+	pollIntervalMs: number;
+	timeoutMs: number;
+}
+
+export function validateWaitSettings(pollIntervalSeconds: unknown, timeoutMinutes: unknown): WaitSettings {
+	const interval = parse(
+		z.coerce
+			.number({ invalid_type_error: 'Poll Interval must be a number of seconds' })
+			.min(1, 'Poll Interval must be at least 1 second')
+			.max(600, 'Poll Interval must be at most 600 seconds'),
+		pollIntervalSeconds,
+		'pollInterval',
+	);
+	const timeout = parse(
+		z.coerce
+			.number({ invalid_type_error: 'Timeout must be a number of minutes' })
+			.gt(0, 'Timeout must be more than 0 minutes')
+			.max(240, 'Timeout must be at most 240 minutes'),
+		timeoutMinutes,
+		'timeout',
+	);
+	return { pollIntervalMs: Math.round(interval * 1000), timeoutMs: Math.round(timeout * 60_000) };
+}
+
+export function validateBinaryPropertyName(value: unknown): string {
+	return parse(
+		z
+			.string({ invalid_type_error: 'Put Output File in Field must be text' })
+			.trim()
+			.min(1, 'Put Output File in Field is empty: use a name such as "data"'),
+		value,
+		'binaryPropertyName',
+	);
+}

@@ -273,7 +273,7 @@ export function validateWaitSettings(pollIntervalSeconds: unknown, timeoutMinute
 	const interval = parse(
 		z.coerce
 			.number({ invalid_type_error: 'Poll Interval must be a number of seconds' })
-			.min(1, 'Poll Interval must be at least 1 second')
+			.min(0.5, 'Poll Interval must be at least 0.5 seconds')
 			.max(600, 'Poll Interval must be at most 600 seconds'),
 		pollIntervalSeconds,
 		'pollInterval',

@@ -1,0 +1,85 @@
+export type FaultType =
+	| 'rate429'
+	| 'concurrency1303'
+	| 'status500'
+	| 'status503'
+	| 'status504'
+	| 'html'
+	| 'truncated'
+	| 'reset'
+	| 'slow'
+	| 'gateway'
+	| 'nobody';
+
+export interface FaultSpec {
+	on?: 'create' | 'read' | 'download' | 'models' | 'any';
+	type: FaultType;
+	times?: number;
+	retryAfter?: number | string;
+	delayMs?: number;
+	status?: number;
+	code?: string;
+	message?: string;
+}
+
+export interface SimRequest {
+	t: number;
+	method: string;
+	path: string;
+	kind: 'create' | 'read' | 'models' | 'download' | 'other';
+	status?: number | 'reset';
+	taskId?: string;
+	authorized?: boolean;
+	authHeader?: boolean;
+	fault?: string;
+	body?: Record<string, unknown>;
+}
+
+export interface SimEvent {
+	t: number;
+	taskId: string;
+	status: string;
+}
+
+export interface SimCallback {
+	t: number;
+	taskId: string;
+	status: string;
+	url: string;
+	httpStatus?: number;
+	error?: string;
+}
+
+export interface SimulatorOptions {
+	apiKey?: string;
+	host?: string;
+	port?: number;
+	cdnPort?: number;
+	submittedMs?: number;
+	taskMs?: number;
+	linkTtlMs?: number;
+	maxConcurrentTasks?: number;
+	maxPromptLength?: number;
+	callbackWrapped?: boolean;
+}
+
+export interface Simulator {
+	url: string;
+	cdnUrl: string;
+	apiKey: string;
+	config: Required<Omit<SimulatorOptions, 'port' | 'cdnPort'>>;
+	tasks: Map<string, { id: string; status: string; model: string; body: Record<string, unknown>; expiresAt?: number }>;
+	requests: SimRequest[];
+	events: SimEvent[];
+	callbacks: SimCallback[];
+	fault(spec: FaultSpec): Simulator;
+	requestsOf(kind: SimRequest['kind']): SimRequest[];
+	expireLinks(taskId?: string): void;
+	snapshot(): Record<string, unknown>;
+	reset(): void;
+	close(): Promise<void>;
+}
+
+export function createSimulator(options?: SimulatorOptions): Promise<Simulator>;
+export const DEFAULT_KEY: string;
+export const FAULT_TYPES: FaultType[];

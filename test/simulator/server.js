@@ -1,0 +1,493 @@
+'use strict';
+/**
+ * A local CometAPI-compatible Kling server for tests, the demo and development.
+ *
+ * It speaks the documented API with its quirks (message "success"/"SUCCEED", missing request_id,
+ * task_result {} or null while pending, duration as a string), runs tasks through
+ * submitted → processing → succeed|failed on timers the caller controls, POSTs callbacks on every
+ * status change, and serves videos from a second "CDN" server whose links expire.
+ *
+ * Per-task behaviour can be chosen in the prompt, so workflows run in a real n8n can steer it:
+ *   [sim:fail]  [sim:novideo]  [sim:unsafe]  [sim:nobalance]  [sim:ms=2500]  [sim:size=524288000]  [sim:expired]
+ * Faults are injected with `sim.fault({on, type, times, retryAfter, delayMs})` or POST /__sim/faults.
+ */
+const http = require('node:http');
+const fs = require('node:fs');
+const path = require('node:path');
+const crypto = require('node:crypto');
+
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'sample.mp4');
+const DEFAULT_KEY = 'sk-sim-local-0123456789abcdef';
+const TEXT2VIDEO = '/kling/v1/videos/text2video';
+const KNOWN_MODELS = ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6', 'kling-v3'];
+const RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'];
+const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
+const AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
+const FAULT_TYPES = ['rate429', 'concurrency1303', 'status500', 'status503', 'status504', 'html', 'truncated', 'reset', 'slow', 'gateway', 'nobody'];
+
+function directive(prompt, name) {
+	const match = new RegExp(`\\[sim:${name}(?:=([^\\]]+))?\\]`).exec(prompt || '');
+	return match ? (match[1] ?? true) : undefined;
+}
+
+async function createSimulator(options = {}) {
+	const config = {
+		apiKey: options.apiKey ?? DEFAULT_KEY,
+		host: options.host ?? '127.0.0.1',
+		/** Time a task stays "submitted" before "processing". */
+		submittedMs: options.submittedMs ?? 100,
+		/** Total time from create to the final status, unless the prompt says [sim:ms=...]. */
+		taskMs: options.taskMs ?? 1000,
+		linkTtlMs: options.linkTtlMs ?? 10 * 60_000,
+		maxConcurrentTasks: options.maxConcurrentTasks ?? Infinity,
+		maxPromptLength: options.maxPromptLength ?? 2500,
+		/** Wrap callback bodies as {code, message, data} instead of the bare task (both exist). */
+		callbackWrapped: options.callbackWrapped ?? false,
+	};
+	const started = Date.now();
+	const tasks = new Map();
+	const externalIds = new Set();
+	const requests = [];
+	const events = [];
+	const callbacks = [];
+	let faults = [];
+	let responseCount = 0;
+	const sockets = new Set();
+
+	const now = () => Date.now();
+	const requestId = () => crypto.randomUUID();
+
+	function envelope(data) {
+		responseCount++;
+		const body = { code: 0, message: responseCount % 2 ? 'success' : 'SUCCEED', data };
+		// Quirk: request_id is sometimes missing.
+		if (responseCount % 3 !== 0) body.request_id = requestId();
+		return body;
+	}
+
+	function takeFault(kind) {
+		const index = faults.findIndex((f) => f.on === kind || f.on === 'any');
+		if (index < 0) return undefined;
+		const fault = faults[index];
+		fault.times -= 1;
+		if (fault.times <= 0) faults.splice(index, 1);
+		return fault;
+	}
+
+	function send(res, status, body, headers = {}) {
+		const text = typeof body === 'string' ? body : JSON.stringify(body);
+		res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers });
+		res.end(text);
+	}
+
+	function klingError(res, status, code, message, headers) {
+		const body = { code, message };
+		if (responseCount++ % 2 === 0) body.request_id = requestId();
+		send(res, status, body, headers);
+	}
+
+	/** Answers a request with an injected fault; returns true when the fault replaced the answer. */
+	async function applyFault(fault, req, res) {
+		const retryAfter = fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {};
+		switch (fault.type) {
+			case 'slow':
+				await new Promise((r) => setTimeout(r, fault.delayMs ?? 2000));
+				return false;
+			case 'rate429':
+				klingError(res, 429, 1302, 'The request rate is too high, please reduce the frequency', retryAfter);
+				return true;
+			case 'concurrency1303':
+				klingError(res, 429, 1303, 'Parallel task limit exceeded for this account', retryAfter);
+				return true;
+			case 'status500':
+				klingError(res, 500, 5000, 'Internal server error', retryAfter);
+				return true;
+			case 'status503':
+				klingError(res, 503, 5001, 'Service temporarily unavailable for maintenance', retryAfter);
+				return true;
+			case 'status504':
+				send(res, 504, '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>', retryAfter);
+				return true;
+			case 'html':
+				send(res, 502, '<!DOCTYPE html><html><head><title>api.cometapi.com | 502: Bad gateway</title></head><body>Bad gateway</body></html>');
+				return true;
+			case 'truncated':
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				res.end('{"code":0,"message":"success","data":{"task_id":"');
+				return true;
+			case 'gateway':
+				send(res, fault.status ?? 500, {
+					error: {
+						message: `${fault.message ?? 'upstream error: do request failed'} (request id: ${requestId()})`,
+						type: 'comet_api_error',
+						code: fault.code ?? '',
+					},
+				});
+				return true;
+			case 'nobody':
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				res.end('');
+				return true;
+			case 'reset':
+				req.socket.destroy();
+				return true;
+			default:
+				return false;
+		}
+	}
+
+	function publicTask(task, { forCreate = false } = {}) {
+		const base = {
+			task_id: task.id,
+			task_status: task.status,
+			task_info: task.externalTaskId ? { external_task_id: task.externalTaskId } : {},
+			created_at: task.createdAt,
+			updated_at: task.updatedAt,
+		};
+		if (forCreate) return base;
+		base.task_status_msg = task.status === 'failed' ? task.failMessage : '';
+		if (task.status === 'succeed') {
+			base.task_result = task.noVideo
+				? { videos: [] }
+				: {
+						videos: [
+							{
+								id: `v-${task.id}`,
+								url: `${cdnUrl}/videos/${task.id}.mp4?expires=${task.expiresAt}`,
+								duration: task.duration,
+							},
+						],
+					};
+		} else {
+			// Quirk: {} or null while pending.
+			base.task_result = task.serial % 2 ? {} : null;
+		}
+		return base;
+	}
+
+	function setStatus(task, status) {
+		task.status = status;
+		task.updatedAt = now();
+		if (status === 'succeed') task.expiresAt = task.expireImmediately ? now() - 1 : now() + config.linkTtlMs;
+		events.push({ t: now(), taskId: task.id, status });
+		if (task.callbackUrl) deliverCallback(task);
+	}
+
+	function deliverCallback(task) {
+		const data = publicTask(task);
+		const body = JSON.stringify(config.callbackWrapped ? { code: 0, message: 'SUCCEED', data } : data);
+		const record = { t: now(), taskId: task.id, status: task.status, url: task.callbackUrl, httpStatus: undefined, error: undefined };
+		callbacks.push(record);
+		try {
+			const req = http.request(task.callbackUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+				record.httpStatus = res.statusCode;
+				res.resume();
+			});
+			req.on('error', (error) => (record.error = error.code || error.message));
+			req.end(body);
+		} catch (error) {
+			record.error = error.message;
+		}
+	}
+
+	function validateCreate(body) {
+		if (!body || typeof body !== 'object') return [1200, 'Request body must be a JSON object'];
+		if (typeof body.prompt !== 'string' || !body.prompt.trim()) return [1201, 'prompt is required'];
+		if (body.prompt.length > config.maxPromptLength) return [1201, `prompt must not exceed ${config.maxPromptLength} characters`];
+		if (body.negative_prompt !== undefined && (typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)) {
+			return [1201, 'negative_prompt must be a string of at most 2500 characters'];
+		}
+		if (body.aspect_ratio !== undefined && !RATIOS.includes(body.aspect_ratio)) return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
+		if (body.duration !== undefined) {
+			const model = body.model_name || 'kling-v1';
+			const allowed = model.startsWith('kling-v3') ? Array.from({ length: 13 }, (_, k) => String(k + 3)) : ['5', '10'];
+			if (!allowed.includes(String(body.duration))) return [1201, `duration ${body.duration} is invalid for ${model}`];
+		}
+		if (body.mode !== undefined && !['std', 'pro'].includes(body.mode)) return [1201, `mode ${body.mode} is invalid`];
+		if (body.cfg_scale !== undefined && !(typeof body.cfg_scale === 'number' && body.cfg_scale >= 0 && body.cfg_scale <= 1)) {
+			return [1201, 'cfg_scale must be a number between 0 and 1'];
+		}
+		if (body.sound !== undefined && !['on', 'off'].includes(body.sound)) return [1201, 'sound must be on or off'];
+		if (body.camera_control !== undefined) {
+			const cc = body.camera_control;
+			if (!cc || !CAMERA_TYPES.includes(cc.type)) return [1201, 'camera_control.type is invalid'];
+			if (cc.type === 'simple') {
+				const cfg = cc.config || {};
+				const nonZero = AXES.filter((a) => cfg[a] !== undefined && cfg[a] !== 0);
+				if (nonZero.length !== 1 || nonZero.some((a) => Math.abs(cfg[a]) > 10)) {
+					return [1201, 'camera_control.config must have exactly one non-zero axis in [-10, 10]'];
+				}
+			} else if (cc.config !== undefined) {
+				return [1201, `camera_control.config must be omitted for type ${cc.type}`];
+			}
+		}
+		if (body.callback_url !== undefined && !/^https?:\/\//.test(body.callback_url)) return [1201, 'callback_url is invalid'];
+		if (body.external_task_id !== undefined && externalIds.has(body.external_task_id)) {
+			return [1201, 'external_task_id already exists'];
+		}
+		return undefined;
+	}
+
+	function activeTaskCount() {
+		let n = 0;
+		for (const task of tasks.values()) if (task.status === 'submitted' || task.status === 'processing') n++;
+		return n;
+	}
+
+	function createTask(body) {
+		const prompt = body.prompt;
+		const id = `${Date.now().toString(36)}${crypto.randomBytes(6).toString('hex')}`;
+		const ms = Number(directive(prompt, 'ms')) || config.taskMs;
+		const size = Number(directive(prompt, 'size')) || undefined;
+		const task = {
+			id,
+			serial: tasks.size,
+			body,
+			// Kling silently ignores a field named `model`: without model_name it runs kling-v1.
+			model: body.model_name || 'kling-v1',
+			status: 'submitted',
+			createdAt: now(),
+			updatedAt: now(),
+			durationMs: ms,
+			size,
+			outcome: directive(prompt, 'fail') ? 'failed' : 'succeed',
+			failMessage: 'Failure to pass the risk control system',
+			noVideo: Boolean(directive(prompt, 'novideo')),
+			expireImmediately: Boolean(directive(prompt, 'expired')),
+			duration: body.duration ?? '5',
+			externalTaskId: body.external_task_id,
+			callbackUrl: body.callback_url,
+			expiresAt: undefined,
+			timers: [],
+		};
+		tasks.set(id, task);
+		if (task.externalTaskId) externalIds.add(task.externalTaskId);
+		events.push({ t: task.createdAt, taskId: id, status: 'submitted' });
+		if (task.callbackUrl) deliverCallback(task);
+		const submittedFor = Math.min(config.submittedMs, ms);
+		task.timers.push(setTimeout(() => setStatus(task, 'processing'), submittedFor));
+		task.timers.push(setTimeout(() => setStatus(task, task.outcome), ms));
+		return task;
+	}
+
+	function readJson(req) {
+		return new Promise((resolve) => {
+			const chunks = [];
+			req.on('data', (c) => chunks.push(c));
+			req.on('end', () => {
+				const text = Buffer.concat(chunks).toString('utf8');
+				try {
+					resolve({ ok: true, value: text ? JSON.parse(text) : undefined });
+				} catch {
+					resolve({ ok: false, text });
+				}
+			});
+		});
+	}
+
+	function authorize(req, res) {
+		const header = req.headers.authorization || '';
+		if (!header) {
+			klingError(res, 401, 1001, 'Authorization is empty');
+			return false;
+		}
+		const token = header.replace(/^Bearer\s+/i, '');
+		if (token !== config.apiKey) {
+			// Real gateways echo the token they got; the node must not pass that on.
+			klingError(res, 401, 1002, `Authorization is invalid: token ${token} is not valid`);
+			return false;
+		}
+		return true;
+	}
+
+	async function handleApi(req, res) {
+		const url = new URL(req.url, 'http://sim');
+		const record = { t: now(), method: req.method, path: url.pathname, kind: 'other', status: undefined, taskId: undefined, authorized: false };
+		requests.push(record);
+		res.on('finish', () => (record.status = res.statusCode));
+		res.on('close', () => (record.status ??= 'reset'));
+
+		if (url.pathname.startsWith('/__sim/')) return handleControl(req, res, url);
+
+		if (req.method === 'GET' && url.pathname === '/v1/models') record.kind = 'models';
+		else if (req.method === 'POST' && url.pathname === TEXT2VIDEO) record.kind = 'create';
+		else if (req.method === 'GET' && /^\/kling\/v1\/[^/]+\/[^/]+\/[^/]+$/.test(url.pathname)) record.kind = 'read';
+
+		const body = req.method === 'POST' ? await readJson(req) : { ok: true, value: undefined };
+		record.body = body.value;
+		const fault = takeFault(record.kind);
+		record.fault = fault?.type;
+		if (fault && fault.type !== 'reset' && (await applyFault(fault, req, res))) return;
+		if (!authorize(req, res)) return;
+		record.authorized = true;
+
+		if (record.kind === 'models') {
+			return send(res, 200, { object: 'list', data: KNOWN_MODELS.map((id) => ({ id, object: 'model', owned_by: 'kling' })) });
+		}
+		if (record.kind === 'create') {
+			if (!body.ok) return klingError(res, 400, 1200, 'Request body is not valid JSON');
+			const value = body.value || {};
+			if (value.model_name && !/^kling-/.test(value.model_name)) {
+				return send(res, 503, {
+					error: {
+						message: `model ${value.model_name} not found (request id: ${requestId()})`,
+						type: 'comet_api_error',
+						code: 'model_not_found',
+					},
+				});
+			}
+			const invalid = validateCreate(value);
+			if (invalid) return klingError(res, 400, invalid[0], invalid[1]);
+			if (directive(value.prompt, 'unsafe')) return klingError(res, 400, 1301, 'The prompt triggers the content safety policy');
+			if (directive(value.prompt, 'nobalance')) return klingError(res, 429, 1102, 'Account balance is insufficient');
+			if (activeTaskCount() >= config.maxConcurrentTasks) {
+				return klingError(res, 429, 1303, 'Parallel task limit exceeded for this account', { 'Retry-After': '1' });
+			}
+			const task = createTask(value);
+			record.taskId = task.id;
+			// A reset after the task exists: the client cannot know whether it was created.
+			if (fault?.type === 'reset') return void req.socket.destroy();
+			return send(res, 200, envelope(publicTask(task, { forCreate: true })));
+		}
+		if (record.kind === 'read') {
+			const id = decodeURIComponent(url.pathname.split('/').pop());
+			record.taskId = id;
+			if (fault?.type === 'reset') return void req.socket.destroy();
+			const task = tasks.get(id) || [...tasks.values()].find((t) => t.externalTaskId === id);
+			if (!task) return klingError(res, 404, 1203, `task ${id} not found`);
+			return send(res, 200, envelope(publicTask(task)));
+		}
+		if (fault?.type === 'reset') return void req.socket.destroy();
+		return send(res, 404, '<html><body><h1>404 Not Found</h1></body></html>');
+	}
+
+	async function handleControl(req, res, url) {
+		const body = req.method === 'POST' ? await readJson(req) : { ok: true, value: undefined };
+		if (url.pathname === '/__sim/faults' && req.method === 'POST') {
+			const list = Array.isArray(body.value) ? body.value : [body.value];
+			list.forEach((f) => api.fault(f));
+			return send(res, 200, { faults });
+		}
+		if (url.pathname === '/__sim/config' && req.method === 'POST') {
+			Object.assign(config, body.value || {});
+			return send(res, 200, { config: { ...config, apiKey: undefined } });
+		}
+		if (url.pathname === '/__sim/log') return send(res, 200, api.snapshot());
+		if (url.pathname === '/__sim/reset' && req.method === 'POST') {
+			api.reset();
+			return send(res, 200, { ok: true });
+		}
+		return send(res, 404, { error: 'unknown control path' });
+	}
+
+	/** The CDN: serves finished videos without any auth, and refuses expired links. */
+	function handleCdn(req, res) {
+		const url = new URL(req.url, 'http://cdn');
+		const record = { t: now(), method: req.method, path: url.pathname, kind: 'download', status: undefined, authHeader: Boolean(req.headers.authorization) };
+		requests.push(record);
+		res.on('finish', () => (record.status = res.statusCode));
+		res.on('close', () => (record.status ??= 'reset'));
+		const fault = takeFault('download');
+		record.fault = fault?.type;
+		const match = /^\/videos\/([^/]+)\.mp4$/.exec(url.pathname);
+		const task = match ? tasks.get(match[1]) : undefined;
+		record.taskId = task?.id;
+		if (fault) {
+			if (fault.type === 'reset') return void req.socket.destroy();
+			if (fault.type === 'status500') return send(res, 500, '<html><body>Internal error</body></html>');
+			if (fault.type === 'status503') return send(res, 503, '<html><body>Service unavailable</body></html>');
+		}
+		if (!task || task.status !== 'succeed') return send(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
+		const expires = Number(url.searchParams.get('expires'));
+		if (!expires || now() > expires || now() > task.expiresAt) {
+			return send(res, 403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+		}
+		if (!task.size) {
+			const stat = fs.statSync(FIXTURE);
+			res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': stat.size });
+			return fs.createReadStream(FIXTURE).pipe(res);
+		}
+		// A large generated file, streamed with backpressure: the fixture's header, then padding.
+		res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': task.size });
+		const head = fs.readFileSync(FIXTURE).subarray(0, Math.min(4096, task.size));
+		const chunk = Buffer.alloc(1024 * 1024, 0);
+		let remaining = task.size - head.length;
+		res.write(head);
+		const pump = () => {
+			while (remaining > 0) {
+				const piece = remaining >= chunk.length ? chunk : chunk.subarray(0, remaining);
+				remaining -= piece.length;
+				if (!res.write(piece)) return void res.once('drain', pump);
+			}
+			res.end();
+		};
+		pump();
+	}
+
+	const apiServer = http.createServer((req, res) => {
+		handleApi(req, res).catch((error) => {
+			if (!res.headersSent) send(res, 500, { code: 5000, message: `simulator error: ${error.message}` });
+		});
+	});
+	const cdnServer = http.createServer(handleCdn);
+	for (const server of [apiServer, cdnServer]) {
+		server.on('connection', (socket) => {
+			sockets.add(socket);
+			socket.on('close', () => sockets.delete(socket));
+		});
+	}
+	await new Promise((resolve) => apiServer.listen(options.port ?? 0, config.host, resolve));
+	await new Promise((resolve) => cdnServer.listen(options.cdnPort ?? 0, config.host, resolve));
+	const url = `http://${config.host}:${apiServer.address().port}`;
+	const cdnUrl = `http://${config.host}:${cdnServer.address().port}`;
+
+	const api = {
+		url,
+		cdnUrl,
+		apiKey: config.apiKey,
+		config,
+		tasks,
+		requests,
+		events,
+		callbacks,
+		/** Queue a fault for the next matching request(s). */
+		fault(spec) {
+			if (!spec || !FAULT_TYPES.includes(spec.type)) throw new Error(`unknown fault type ${spec && spec.type}`);
+			faults.push({ on: 'any', times: 1, ...spec });
+			return api;
+		},
+		requestsOf(kind) {
+			return requests.filter((r) => r.kind === kind);
+		},
+		/** Makes every link of a finished task expire now. */
+		expireLinks(taskId) {
+			for (const task of tasks.values()) if (!taskId || task.id === taskId) task.expiresAt = now() - 1;
+		},
+		snapshot() {
+			return {
+				uptimeMs: now() - started,
+				requests: requests.map(({ body, ...r }) => ({ ...r, model_name: body?.model_name })),
+				events,
+				callbacks,
+				tasks: [...tasks.values()].map((t) => ({ id: t.id, status: t.status, model: t.model, body: t.body })),
+			};
+		},
+		reset() {
+			for (const task of tasks.values()) task.timers.forEach(clearTimeout);
+			tasks.clear();
+			externalIds.clear();
+			requests.length = 0;
+			events.length = 0;
+			callbacks.length = 0;
+			faults = [];
+		},
+		async close() {
+			api.reset();
+			for (const socket of sockets) socket.destroy();
+			await Promise.all([apiServer, cdnServer].map((s) => new Promise((resolve) => s.close(resolve))));
+		},
+	};
+	return api;
+}
+
+module.exports = { createSimulator, DEFAULT_KEY, FAULT_TYPES };

@@ -27,17 +27,6 @@ export function backoffDelay(attempt: number, backoff: Backoff, retryAfterMs?: n
 	return Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
 }
 
-/** When each status read happens, relative to the start of the wait; pure, for tests. */
-export function pollSchedule(intervalMs: number, timeoutMs: number, readFirst: boolean): number[] {
-	const times: number[] = [];
-	let t = readFirst ? 0 : Math.min(intervalMs, timeoutMs);
-	for (;;) {
-		times.push(t);
-		if (t >= timeoutMs) return times;
-		t = Math.min(t + intervalMs, timeoutMs);
-	}
-}
-
 export interface ReadOptions {
 	itemIndex: number;
 	signal: AbortSignal;

@@ -1,0 +1,50 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import type { Simulator, SimulatorOptions } from '../simulator/server';
+import { createSimulator } from '../simulator/server';
+import type { RunOptions, RunResult } from './engine';
+import { removeEngineStorage, runKlingNode } from './engine';
+
+/** One simulator per test file, reset between tests. */
+export function useSimulator(options: SimulatorOptions = {}) {
+	const handle = {} as { sim: Simulator };
+	beforeAll(async () => {
+		handle.sim = await createSimulator({ submittedMs: 100, taskMs: 600, ...options });
+	});
+	afterEach(() => {
+		handle.sim.reset();
+		Object.assign(handle.sim.config, { submittedMs: 100, taskMs: 600, ...options });
+	});
+	afterAll(async () => {
+		await handle.sim.close();
+		removeEngineStorage();
+	});
+	return handle;
+}
+
+export const createParams = (extra: IDataObject = {}): IDataObject => ({
+	resource: 'video',
+	operation: 'create',
+	prompt: 'A happy scene of a vacation on the beach.',
+	model: 'kling-v1',
+	pollInterval: 0.5,
+	...extra,
+});
+
+export const getParams = (taskId: string, extra: IDataObject = {}): IDataObject => ({
+	resource: 'video',
+	operation: 'get',
+	taskId,
+	pollInterval: 0.5,
+	...extra,
+});
+
+export function run(sim: Simulator, parameters: IDataObject, options: Partial<RunOptions> = {}): Promise<RunResult> {
+	return runKlingNode({ parameters, credentials: { apiKey: sim.apiKey, baseUrl: sim.url }, ...options });
+}
+
+/** Everything a user or a log could see of a run: outputs, errors, run data. */
+export function visibleText(result: RunResult): string {
+	const error = result.error as IDataObject | undefined;
+	return JSON.stringify({ run: result.run, error: error && { ...error, message: error.message, description: error.description } });
+}

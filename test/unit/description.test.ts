@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { INodeProperties } from 'n8n-workflow';
+
+import { CometApiKlingApi } from '../../credentials/CometApiKlingApi.credentials';
+import { KlingCometApi } from '../../nodes/KlingCometApi/KlingCometApi.node';
+
+const root = path.resolve(__dirname, '..', '..');
+const { description } = new KlingCometApi();
+
+/** The properties the editor shows for an operation, given some parameter values. */
+function visible(values: Record<string, unknown>): INodeProperties[] {
+	return description.properties.filter((p) => {
+		const show = p.displayOptions?.show ?? {};
+		return Object.entries(show).every(([key, allowed]) => (allowed as unknown[]).includes(values[key]));
+	});
+}
+const names = (props: INodeProperties[]) => props.map((p) => p.name);
+
+describe('node description: the contract with the editor and with workflows', () => {
+	it('is the Kling (CometAPI) node, usable as an AI tool, with our own credential', () => {
+		expect(description).toMatchObject({
+			name: 'klingCometApi',
+			displayName: 'Kling (CometAPI)',
+			usableAsTool: true,
+			credentials: [{ name: 'cometApiKlingApi', required: true }],
+			icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
+		});
+		expect(description.subtitle).toContain('$parameter["operation"]');
+	});
+
+	it('offers Create Video and Get Task on the video resource', () => {
+		const operation = description.properties.find((p) => p.name === 'operation')!;
+		expect(operation.options!.map((o) => (o as { value: string }).value)).toEqual(['create', 'get']);
+		expect(operation.default).toBe('create');
+	});
+
+	it('Create shows prompt, model and the wait settings; Get shows taskId and no prompt', () => {
+		const create = names(visible({ resource: 'video', operation: 'create', waitMode: 'poll', download: true }));
+		expect(create).toEqual(
+			expect.arrayContaining(['prompt', 'model', 'waitMode', 'pollInterval', 'timeout', 'download', 'binaryPropertyName', 'additionalFields', 'options']),
+		);
+		expect(create).not.toContain('taskId');
+		const get = names(visible({ resource: 'video', operation: 'get', waitMode: 'none', download: true }));
+		expect(get).toEqual(expect.arrayContaining(['taskId', 'waitMode', 'download', 'binaryPropertyName']));
+		expect(get).not.toContain('prompt');
+		expect(get).not.toContain('pollInterval');
+	});
+
+	it('waits by default after Create, not after Get; "none" hides the poll settings', () => {
+		const waitModes = description.properties.filter((p) => p.name === 'waitMode');
+		const byOp = Object.fromEntries(waitModes.map((p) => [p.displayOptions!.show!.operation![0], p.default]));
+		expect(byOp).toEqual({ create: 'poll', get: 'none' });
+		const createNone = names(visible({ resource: 'video', operation: 'create', waitMode: 'none', download: true }));
+		expect(createNone).not.toEqual(expect.arrayContaining(['pollInterval']));
+		expect(createNone).not.toContain('timeout');
+		expect(createNone).not.toContain('download');
+	});
+
+	it('has the documented defaults: 10 s interval, 20 min timeout, download into "data"', () => {
+		const byName = (n: string) => description.properties.find((p) => p.name === n)!;
+		expect(byName('pollInterval').default).toBe(10);
+		expect(byName('timeout').default).toBe(20);
+		expect(byName('download').default).toBe(true);
+		expect(byName('binaryPropertyName').default).toBe('data');
+	});
+
+	it('additional fields cover the whole create body', () => {
+		const fields = description.properties.find((p) => p.name === 'additionalFields')!.options as INodeProperties[];
+		expect(fields.map((f) => f.name).sort()).toEqual(
+			['aspectRatio', 'callbackUrl', 'cameraControl', 'cfgScale', 'duration', 'externalTaskId', 'mode', 'negativePrompt', 'sound'].sort(),
+		);
+		const camera = fields.find((f) => f.name === 'cameraControl')!;
+		const values = (camera.options![0] as { values: INodeProperties[] }).values;
+		expect(values.map((v) => v.name)).toEqual(['type', 'horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom']);
+	});
+
+	it('offers the known models and a free-text model name', () => {
+		const model = description.properties.find((p) => p.name === 'model')!;
+		const values = model.options!.map((o) => (o as { value: string }).value);
+		expect(values).toEqual(expect.arrayContaining(['kling-v1', 'kling-v2-6', 'kling-v3', 'custom']));
+		expect(names(visible({ resource: 'video', operation: 'create', model: 'custom' }))).toContain('customModel');
+	});
+
+	it('ships its icons and codex file next to the node', () => {
+		for (const file of ['kling.svg', 'kling.dark.svg', 'KlingCometApi.node.json']) {
+			expect(existsSync(path.join(root, 'nodes/KlingCometApi', file))).toBe(true);
+		}
+		const codex = JSON.parse(readFileSync(path.join(root, 'nodes/KlingCometApi/KlingCometApi.node.json'), 'utf8'));
+		expect(codex.node).toBe('n8n-nodes-cometapi-kling.klingCometApi');
+	});
+});
+
+describe('credential', () => {
+	const credential = new CometApiKlingApi();
+	it('is cometApiKlingApi (not cometApi, which CometAPI’s own package uses) with a password key and a base URL', () => {
+		expect(credential.name).toBe('cometApiKlingApi');
+		const apiKey = credential.properties.find((p) => p.name === 'apiKey')!;
+		expect(apiKey.typeOptions).toEqual({ password: true });
+		expect(credential.properties.find((p) => p.name === 'baseUrl')!.default).toBe('https://api.cometapi.com');
+	});
+	it('sends a Bearer header and tests with the free model list, never a task', () => {
+		expect(credential.authenticate).toEqual({
+			type: 'generic',
+			properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
+		});
+		expect(credential.test.request).toMatchObject({ method: 'GET', url: '/v1/models' });
+	});
+});
+
+describe('package.json: what n8n’s verification checks', () => {
+	const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+	it('is a community node package with no runtime dependencies', () => {
+		expect(pkg.name).toBe('n8n-nodes-cometapi-kling');
+		expect(pkg.license).toBe('MIT');
+		expect(pkg.keywords).toContain('n8n-community-node-package');
+		expect(pkg.dependencies ?? {}).toEqual({});
+		expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+		expect(pkg.overrides).toBeUndefined();
+		for (const script of ['prepare', 'preinstall', 'install', 'postinstall']) expect(pkg.scripts[script]).toBeUndefined();
+		expect(pkg.n8n).toEqual({
+			n8nNodesApiVersion: 1,
+			strict: true,
+			credentials: ['dist/credentials/CometApiKlingApi.credentials.js'],
+			nodes: ['dist/nodes/KlingCometApi/KlingCometApi.node.js'],
+		});
+	});
+});

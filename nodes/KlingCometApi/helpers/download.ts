@@ -1,8 +1,8 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeApiError, sleepWithAbort } from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
 
 import { tagTask } from '../transport/errors';
-import { backoffDelay, throwIfAborted } from './polling';
+import { backoffDelay, pause, throwIfAborted } from './polling';
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF = { baseMs: 1000, maxMs: 8000 };
@@ -31,7 +31,7 @@ export async function downloadVideo(ctx: IExecuteFunctions, url: string, options
 	const { taskId, itemIndex, signal } = options;
 	let lastProblem = '';
 	for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-		if (attempt > 0) await sleepWithAbort(backoffDelay(attempt - 1, BACKOFF, undefined, options.random), signal);
+		if (attempt > 0) await pause(backoffDelay(attempt - 1, BACKOFF, undefined, options.random), signal);
 		let response: StreamResponse;
 		try {
 			response = (await ctx.helpers.httpRequest({

@@ -27,6 +27,22 @@ export function backoffDelay(attempt: number, backoff: Backoff, retryAfterMs?: n
 	return Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
 }
 
+/**
+ * sleepWithAbort with the cancel signal, without leaving a listener behind on it each time
+ * (n8n's helper keeps its listener after a normal wake-up; a 20-minute wait would pile them up).
+ */
+export async function pause(ms: number, signal: AbortSignal): Promise<void> {
+	const local = new AbortController();
+	const forward = () => local.abort();
+	if (signal.aborted) local.abort();
+	signal.addEventListener('abort', forward, { once: true });
+	try {
+		await sleepWithAbort(ms, local.signal);
+	} finally {
+		signal.removeEventListener('abort', forward);
+	}
+}
+
 export interface ReadOptions {
 	itemIndex: number;
 	signal: AbortSignal;
@@ -44,7 +60,7 @@ export async function readTask(ctx: IExecuteFunctions, taskId: string, options: 
 			const delay = backoffDelay(attempt - 1, READ_BACKOFF, failure.retryAfterMs, options.random);
 			if (options.deadline !== undefined && Date.now() + delay > options.deadline) break;
 			ctx.logger.debug(`Kling task ${taskId}: status read failed, retrying in ${delay} ms`);
-			await sleepWithAbort(delay, options.signal);
+			await pause(delay, options.signal);
 		}
 		const outcome = await klingRequest<KlingTask>(ctx, 'GET', `${TEXT2VIDEO_PATH}/${encodeURIComponent(taskId)}`);
 		if (outcome.ok) return { ...outcome.data, task_id: outcome.data.task_id || taskId };
@@ -78,7 +94,7 @@ export async function waitForTask(ctx: IExecuteFunctions, taskId: string, option
 	for (;;) {
 		if (!(firstRead && options.readFirst)) {
 			const wait = Math.min(options.pollIntervalMs, deadline - Date.now());
-			if (wait > 0) await sleepWithAbort(wait, options.signal);
+			if (wait > 0) await pause(wait, options.signal);
 		}
 		firstRead = false;
 		const task = await readTask(ctx, taskId, { ...options, deadline });

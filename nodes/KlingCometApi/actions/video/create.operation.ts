@@ -3,9 +3,8 @@
  * validate → create (retry only what was provably not created) → wait → download → output.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { sleepWithAbort } from 'n8n-workflow';
 
-import { backoffDelay, throwIfAborted, waitForTask } from '../../helpers/polling';
+import { backoffDelay, pause, throwIfAborted, waitForTask } from '../../helpers/polling';
 import type { CameraControlInput, Text2VideoBody } from '../../helpers/validation';
 import {
 	ASPECT_RATIOS,
@@ -260,7 +259,7 @@ export async function submitTask(
 		if (attempt > 0 && failure) {
 			const delay = backoffDelay(attempt - 1, CREATE_BACKOFF, failure.retryAfterMs, random);
 			ctx.logger.debug(`Kling create for item ${itemIndex} was not accepted (rate limit), resending in ${delay} ms`);
-			await sleepWithAbort(delay, run.signal);
+			await pause(delay, run.signal);
 		}
 		await throwIfAborted(run.signal);
 		const outcome = await klingRequest<KlingTask>(ctx, 'POST', TEXT2VIDEO_PATH, body as unknown as IDataObject);

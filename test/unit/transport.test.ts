@@ -49,7 +49,7 @@ describe('interpretResponse: the envelope and its variants', () => {
 			failure: { kind: 'http', httpStatus: 503, code: 'model_not_found', apiMessage: 'model x not found (request id: 1)' },
 		});
 		const noCode = JSON.stringify({ error: { message: 'upstream', type: 'comet_api_error', code: '' } });
-		expect(interpretResponse(500, {}, noCode)).toMatchObject({ failure: { code: 'comet_api_error' } });
+		expect(interpretResponse(500, {}, noCode)).toMatchObject({ failure: { code: undefined, apiMessage: 'upstream' } });
 	});
 
 	it.each([
@@ -100,6 +100,8 @@ describe('retry classification', () => {
 		[http(503, 5001), true, false],
 		[http(504), true, false],
 		[http(401, 1002), false, false],
+		[http(503, 'model_not_found'), false, false],
+		[http(500), true, false],
 		[http(400, 1301), false, false],
 		[{ kind: 'malformed', httpStatus: 502, bodyKind: 'html', bodySent: true } as ApiFailure, true, false],
 		[{ kind: 'network', networkCode: 'ECONNRESET', bodySent: true } as ApiFailure, true, false],

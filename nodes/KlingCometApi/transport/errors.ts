@@ -6,16 +6,15 @@ import type { ApiFailure } from './index';
 /** Kling codes and HTTP statuses that say "not now", never "not ever". */
 const TRANSIENT_CODES = new Set([1302, 1303, 5000, 5001, 5002]);
 const TRANSIENT_HTTP = new Set([429, 500, 502, 503, 504, 520, 522, 524]);
-/** 429s that will not go away by waiting: account in arrears, pack used up, IP allow-list. */
-const PERMANENT_429_CODES = new Set([1100, 1101, 1102, 1304]);
 const SAFE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** A read can be repeated at no cost when the failure is temporary. */
 export function isTransient(failure: ApiFailure): boolean {
 	if (failure.kind === 'network' || failure.kind === 'malformed') return true;
-	const code = typeof failure.code === 'number' ? failure.code : undefined;
-	if (code !== undefined && PERMANENT_429_CODES.has(code)) return false;
-	if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+	// A specific code is the server's verdict and wins over the HTTP status
+	// (CometAPI answers an unknown model with a 503 and code "model_not_found").
+	if (typeof failure.code === 'string') return false;
+	if (typeof failure.code === 'number') return TRANSIENT_CODES.has(failure.code);
 	return failure.httpStatus !== undefined && TRANSIENT_HTTP.has(failure.httpStatus) && !isGatewayQuotaError(failure);
 }
 
@@ -28,7 +27,7 @@ export function isSafeToResubmit(failure: ApiFailure): boolean {
 	if (failure.kind !== 'http') return false;
 	const code = typeof failure.code === 'number' ? failure.code : undefined;
 	if (code === 1302 || code === 1303) return true;
-	if (code !== undefined && PERMANENT_429_CODES.has(code)) return false;
+	if (code !== undefined || typeof failure.code === 'string') return false;
 	return failure.httpStatus === 429 && !isGatewayQuotaError(failure);
 }
 

@@ -77,7 +77,8 @@ export function interpretResponse<T>(statusCode: number, headers: IDataObject, r
 			failure: {
 				kind: 'http',
 				httpStatus: statusCode,
-				code: (gatewayError.code as string) || (gatewayError.type as string) || undefined,
+				// An empty code says nothing; the HTTP status decides then.
+				code: (gatewayError.code as string) || undefined,
 				apiMessage: String(gatewayError.message ?? ''),
 				retryAfterMs,
 				bodySent: true,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run simulator [-- --port 8787 --task-ms 20000]`: a local CometAPI for trying the node by hand.
+// `npm run simulator [-- --port 8787 --task-ms 20000 --submitted-ms 2000]`: a local CometAPI for trying the node by hand.
 const { createSimulator } = require('../test/simulator/server');
 
 function arg(name, fallback) {
@@ -12,7 +12,7 @@ function arg(name, fallback) {
 	const sim = await createSimulator({
 		port: Number(arg('port', process.env.SIM_PORT || 0)),
 		taskMs: Number(arg('task-ms', 15000)),
-		submittedMs: 2000,
+		submittedMs: Number(arg('submitted-ms', 2000)),
 	});
 	console.log(`CometAPI simulator listening on ${sim.url}  (videos served from ${sim.cdnUrl})`);
 	console.log(`Credential: Base URL ${sim.url}, API key ${sim.apiKey}`);

@@ -45,14 +45,14 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// 2. Run the valid items side by side.
 	const credentials = await this.getCredentials<{ apiKey?: string }>(CREDENTIAL_TYPE);
 	const executionSignal = this.getExecutionCancelSignal();
-	const controller = new AbortController();
-	const abort = () => controller.abort();
+	// One controller per item, so that no single signal collects a listener per waiting item.
+	const controllers = prepared.map(() => new AbortController());
+	const abort = () => controllers.forEach((controller) => controller.abort());
 	if (executionSignal?.aborted) abort();
 	executionSignal?.addEventListener('abort', abort, { once: true });
 
 	const openTasks = new Map<number, { taskId: string; taskStatus?: string }>();
-	const run: RunContext = {
-		signal: controller.signal,
+	const run: Omit<RunContext, 'signal'> = {
 		createSlots: createLimiter(this.getNodeParameter('options.createConcurrency', 0, DEFAULT_CREATE_CONCURRENCY) as number),
 		downloadSlots: createLimiter(DOWNLOADS_AT_ONCE),
 		apiKey: credentials.apiKey,
@@ -64,7 +64,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		prepared.map(async (itemPrepared, i) => {
 			if (results[i]) return;
 			try {
-				results[i] = await op.execute.call(this, itemPrepared, i, run);
+				results[i] = await op.execute.call(this, itemPrepared, i, { ...run, signal: controllers[i].signal });
 				openTasks.delete(i);
 			} catch (caught) {
 				const error = caught as ItemError;

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { Limiter } from '../helpers/concurrency';
 
-/** What the router shares with every item of one execution. */
+/** What the router hands to each item: shared limits, and the item's own stop signal. */
 export interface RunContext {
 	/** Aborted when the execution is cancelled or, without Continue On Fail, when a sibling item fails. */
 	signal: AbortSignal;

@@ -180,6 +180,9 @@ export class N8nInstance {
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 			N8N_SECURE_COOKIE: 'false',
 			N8N_DEFAULT_BINARY_DATA_MODE: 'filesystem',
+			N8N_BINARY_DATA_STORAGE_PATH: this.binaryDataDir,
+			// Keep successful runs (and so their binary files) for inspection and the demo.
+			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 			// info: a failed `n8n execute` prints its run only at this level.
 			N8N_LOG_LEVEL: 'info',
 			N8N_RUNNERS_ENABLED: 'false',
@@ -262,10 +265,14 @@ export class N8nInstance {
 		return { ok: code === 0, run: firstJsonObject(`${stdout}\n${stderr}`), stdout, stderr, durationMs: Date.now() - started };
 	}
 
+	get binaryDataDir(): string {
+		return path.join(this.userFolder, 'binary-data');
+	}
+
 	/** Where n8n's filesystem binary-data mode keeps a binary item of a run. */
 	binaryPath(binaryId: string): string {
 		const [, relative] = binaryId.split(':');
-		return path.join(this.userFolder, '.n8n', 'binaryData', relative);
+		return path.join(this.binaryDataDir, relative);
 	}
 
 	/** Starts `n8n start` on a free loopback port and waits until the editor is served. */

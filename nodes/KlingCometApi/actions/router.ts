@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { createLimiter } from '../helpers/concurrency';
-import { throwIfAborted } from '../helpers/polling';
+import { cancellationError } from '../helpers/cancellation';
 import { CREDENTIAL_TYPE } from '../transport';
 import { redact } from '../transport/errors';
 import type { Operation, RunContext } from './types';
@@ -47,7 +47,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const executionSignal = this.getExecutionCancelSignal();
 	// One controller per item, so that no single signal collects a listener per waiting item.
 	const controllers = prepared.map(() => new AbortController());
-	const abort = () => controllers.forEach((controller) => controller.abort());
+	const abort = () => controllers.forEach((controller) => controller.abort(executionSignal?.reason));
 	if (executionSignal?.aborted) abort();
 	executionSignal?.addEventListener('abort', abort, { once: true });
 
@@ -86,7 +86,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	executionSignal?.removeEventListener('abort', abort);
 
 	// A cancelled run must end as "canceled": raise n8n's own cancellation error.
-	if (executionSignal?.aborted) await throwIfAborted(executionSignal);
+	if (executionSignal?.aborted) throw cancellationError(executionSignal);
 	if (firstFailure) throw withTaskIds(firstFailure, openTasks);
 	return [results.map((result, i) => ({ ...result, pairedItem: { item: i } }))];
 }

@@ -2,7 +2,8 @@ import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
 import { tagTask } from '../transport/errors';
-import { backoffDelay, pause, throwIfAborted } from './polling';
+import { pause, throwIfAborted } from './cancellation';
+import { backoffDelay } from './polling';
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF = { baseMs: 1000, maxMs: 8000 };

@@ -1,9 +1,10 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
-import { NodeOperationError, sleepWithAbort } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiFailure, KlingTask } from '../transport';
 import { klingRequest, TEXT2VIDEO_PATH } from '../transport';
 import { isTransient, tagTask, toNodeApiError } from '../transport/errors';
+import { pause, throwIfAborted } from './cancellation';
 
 export const TERMINAL_STATUSES = new Set(['succeed', 'failed']);
 const MAX_READ_ATTEMPTS = 6;
@@ -25,22 +26,6 @@ export function backoffDelay(attempt: number, backoff: Backoff, retryAfterMs?: n
 	const jittered = Math.round(exponential * (0.5 + random() / 2));
 	if (retryAfterMs === undefined) return jittered;
 	return Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
-}
-
-/**
- * sleepWithAbort with the cancel signal, without leaving a listener behind on it each time
- * (n8n's helper keeps its listener after a normal wake-up; a 20-minute wait would pile them up).
- */
-export async function pause(ms: number, signal: AbortSignal): Promise<void> {
-	const local = new AbortController();
-	const forward = () => local.abort();
-	if (signal.aborted) local.abort();
-	signal.addEventListener('abort', forward, { once: true });
-	try {
-		await sleepWithAbort(ms, local.signal);
-	} finally {
-		signal.removeEventListener('abort', forward);
-	}
 }
 
 export interface ReadOptions {
@@ -121,12 +106,4 @@ function timeoutError(ctx: IExecuteFunctions, taskId: string, task: KlingTask | 
 		},
 	);
 	return tagTask(error, taskId, status);
-}
-
-/**
- * A request that returns after a cancel must stop too. sleepWithAbort rejects at once with n8n's
- * own cancellation error on an aborted signal, so the run ends as "canceled", not "error".
- */
-export async function throwIfAborted(signal: AbortSignal): Promise<void> {
-	if (signal.aborted) await sleepWithAbort(0, signal);
 }

@@ -4,7 +4,8 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { backoffDelay, pause, throwIfAborted, waitForTask } from '../../helpers/polling';
+import { pause, throwIfAborted } from '../../helpers/cancellation';
+import { backoffDelay, waitForTask } from '../../helpers/polling';
 import type { CameraControlInput, Text2VideoBody } from '../../helpers/validation';
 import {
 	ASPECT_RATIOS,

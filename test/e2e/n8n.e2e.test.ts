@@ -1,0 +1,177 @@
+/**
+ * The packed package, installed the way the Community Nodes panel installs it, inside real n8n
+ * (the current release and the oldest we support), running the example workflows that users
+ * import, through `n8n execute`, against the CometAPI simulator. Then the credential test and the
+ * AI-tool variant through the running server's REST API, as the editor uses them.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ExecuteResult } from '../../scripts/n8n-host';
+import { N8N_VERSIONS, N8nInstance, provisionN8n, readExample } from '../../scripts/n8n-host';
+import type { Simulator } from '../simulator/server';
+import { createSimulator } from '../simulator/server';
+
+const fixture = readFileSync(path.join(__dirname, '..', 'fixtures', 'sample.mp4'));
+const CREDENTIAL_ID = 'cometapi-kling';
+const BAD_CREDENTIAL_ID = 'cometapi-kling-bad';
+const BAD_KEY = 'sk-e2e-wrong-key-0000000000';
+
+type Workflow = Record<string, any>;
+
+/** A copy of an example with a new id and some of its nodes changed. */
+function variant(example: string, id: string, change: (wf: Workflow) => void): Workflow {
+	const wf = structuredClone(readExample(example));
+	wf.id = id;
+	wf.name = `${wf.name} (${id})`;
+	change(wf);
+	return wf;
+}
+const node = (wf: Workflow, name: string) => wf.nodes.find((n: Workflow) => n.name === name);
+
+const variants = {
+	failedTask: variant('text-to-video.json', 'e2eFailedTask00001', (wf) => {
+		node(wf, 'Video idea').parameters.assignments.assignments[0].value = 'A storm at sea [sim:fail]';
+		node(wf, 'Create video').onError = 'continueRegularOutput';
+	}),
+	invalidParameter: variant('text-to-video.json', 'e2eInvalidParam001', (wf) => {
+		node(wf, 'Create video').parameters.additionalFields.duration = 7;
+	}),
+	badKey: variant('text-to-video.json', 'e2eBadApiKey000001', (wf) => {
+		node(wf, 'Create video').credentials.cometApiKlingApi = { id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)' };
+	}),
+};
+
+function nodeRun(result: ExecuteResult, name: string) {
+	return result.run?.data.resultData.runData[name]?.[0];
+}
+function outputItems(result: ExecuteResult, name: string): Array<Record<string, any>> {
+	return nodeRun(result, name)?.data?.main?.[0] ?? [];
+}
+
+describe.each([
+	['current', N8N_VERSIONS.current],
+	['oldest supported', N8N_VERSIONS.oldest],
+])('n8n %s (%s)', (_label, version) => {
+	let sim: Simulator;
+	let n8n: N8nInstance;
+
+	beforeAll(async () => {
+		sim = await createSimulator({ taskMs: 3000, submittedMs: 500 });
+		n8n = new N8nInstance(await provisionN8n(version));
+		await n8n.installPackage();
+		await n8n.importCredentials([
+			{ id: CREDENTIAL_ID, name: 'CometAPI (Kling) account', type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
+			{ id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)', type: 'cometApiKlingApi', data: { apiKey: BAD_KEY, baseUrl: sim.url } },
+		]);
+		await n8n.importWorkflows([
+			readExample('text-to-video.json'),
+			readExample('create-then-get.json'),
+			readExample('batch-from-list.json'),
+			...Object.values(variants),
+		]);
+	});
+	afterEach(() => sim.reset());
+	afterAll(async () => {
+		await n8n?.stop();
+		n8n?.cleanup();
+		await sim?.close();
+	});
+
+	it('text-to-video example: waits and saves the MP4 as binary data', async () => {
+		const result = await n8n.execute('klingTextToVideo01');
+		expect(result.ok).toBe(true);
+		const [item] = outputItems(result, 'Create video');
+		expect(item.json).toMatchObject({ task_status: 'succeed', video_url: expect.stringContaining(sim.cdnUrl) });
+		expect(item.binary.data).toMatchObject({ mimeType: 'video/mp4', fileName: `${item.json.task_id}.mp4`, bytes: fixture.length });
+		expect(readFileSync(n8n.binaryPath(item.binary.data.id)).equals(fixture)).toBe(true);
+		expect(sim.requestsOf('create')[0].body).toMatchObject({ model_name: 'kling-v2-6', duration: '5', aspect_ratio: '16:9' });
+		expect(result.stdout + result.stderr).not.toContain(sim.apiKey);
+	});
+
+	it('create-then-get example: create without waiting, then Get Task waits and downloads', async () => {
+		const result = await n8n.execute('klingCreateThenGet1');
+		expect(result.ok).toBe(true);
+		const [started] = outputItems(result, 'Start video');
+		expect(started.json).toMatchObject({ task_status: 'submitted', task_info: { external_task_id: expect.stringMatching(/^n8n-/) } });
+		const [collected] = outputItems(result, 'Collect video');
+		expect(collected.json).toMatchObject({ task_id: started.json.task_id, task_status: 'succeed' });
+		expect(collected.binary.data).toMatchObject({ mimeType: 'video/mp4', bytes: fixture.length });
+	});
+
+	it('batch example: several prompts at once, one task each, running side by side', async () => {
+		const result = await n8n.execute('klingBatchFromList1');
+		expect(result.ok).toBe(true);
+		const items = outputItems(result, 'Create videos');
+		expect(items).toHaveLength(3);
+		items.forEach((item, i) => {
+			expect(item.pairedItem).toMatchObject({ item: i });
+			expect(item.binary.data.mimeType).toBe('video/mp4');
+		});
+		const starts = sim.events.filter((e) => e.status === 'submitted').map((e) => e.t);
+		const ends = sim.events.filter((e) => e.status === 'succeed').map((e) => e.t);
+		expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+	});
+
+	it('a failed task with Continue On Fail becomes an error item with its task id', async () => {
+		const result = await n8n.execute(variants.failedTask.id);
+		expect(result.ok).toBe(true);
+		const [item] = outputItems(result, 'Create video');
+		expect(item.json).toMatchObject({
+			error: expect.stringMatching(/^Kling task \S+ failed: /),
+			task_id: [...sim.tasks.keys()][0],
+			task_status: 'failed',
+		});
+	});
+
+	it('an invalid parameter stops the run before any task is created', async () => {
+		const result = await n8n.execute(variants.invalidParameter.id);
+		expect(result.ok).toBe(false);
+		expect(result.stdout + result.stderr).toMatch(/Duration must be 5 or 10 seconds for model kling-v2-6/);
+		expect(sim.requestsOf('create')).toHaveLength(0);
+	});
+
+	it('a bad API key fails with a clear message and never shows the key', async () => {
+		const result = await n8n.execute(variants.badKey.id);
+		expect(result.ok).toBe(false);
+		const output = result.stdout + result.stderr;
+		expect(output).toMatch(/CometAPI rejected the API key/);
+		// The simulator echoes the key it got, as real gateways do; the node must not pass it on.
+		expect(output).not.toContain(BAD_KEY);
+		expect(sim.requestsOf('create')).toHaveLength(1);
+	});
+
+	describe('through the running server', () => {
+		beforeAll(async () => {
+			await n8n.start();
+			await n8n.setupOwnerAndLogin();
+		});
+
+		it('the credential test passes with a good key and fails clearly with a bad one, without creating a task', async () => {
+			// As the editor does it: save the credential, then test it (n8n 2.40 requires the id).
+			const test = async (apiKey: string) => {
+				const credential = { name: `CometAPI test ${apiKey.slice(-4)}`, type: 'cometApiKlingApi', data: { apiKey, baseUrl: sim.url } };
+				const saved = await n8n.rest('POST', '/credentials', credential);
+				expect(saved.status).toBe(200);
+				return await n8n.rest('POST', '/credentials/test', { credentials: { id: saved.json.data.id, ...credential } });
+			};
+			const good = await test(sim.apiKey);
+			expect(good.status).toBe(200);
+			expect(good.json.data).toMatchObject({ status: 'OK' });
+			const bad = await test(BAD_KEY);
+			expect(bad.json.data.status).toBe('Error');
+			expect(String(bad.json.data.message)).toMatch(/401|Authorization|credentials/i);
+			expect(JSON.stringify(bad.json)).not.toContain(BAD_KEY);
+			expect(sim.requestsOf('models').length).toBeGreaterThanOrEqual(2);
+			expect(sim.requestsOf('create')).toHaveLength(0);
+		});
+
+		it('the node and its AI-tool variant are loaded', async () => {
+			const response = await fetch(`${n8n.baseUrl}/types/nodes.json`, { headers: { Cookie: n8n.sessionCookie } });
+			const types = (await response.json()) as Array<{ name: string; displayName: string }>;
+			const names = types.map((t) => t.name);
+			expect(names).toContain('n8n-nodes-cometapi-kling.klingCometApi');
+			expect(names).toContain('n8n-nodes-cometapi-kling.klingCometApiTool');
+		});
+	});
+});

@@ -216,13 +216,20 @@ export class N8nInstance {
 	}
 
 	/** Runs the n8n CLI; resolves with its output whatever the exit code. */
-	cli(args: string[], timeoutMs = 5 * 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	cli(
+		args: string[],
+		timeoutMs = 5 * 60_000,
+		onLine?: (line: string) => void,
+	): Promise<{ code: number | null; stdout: string; stderr: string }> {
 		return new Promise((resolve, reject) => {
 			const child = spawn(this.install.nodeBinary, [this.install.n8nScript, ...args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
 			let stdout = '';
 			let stderr = '';
 			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-			child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+			child.stdout.on('data', (c: Buffer) => {
+				stdout += c.toString();
+				if (onLine) c.toString().split('\n').forEach(onLine);
+			});
 			child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
 			child.on('error', reject);
 			child.on('exit', (code) => {
@@ -259,9 +266,9 @@ export class N8nInstance {
 	 * `n8n execute --id --rawOutput`. A successful run is printed as JSON; a failed one only in the
 	 * info log, so the first top-level JSON object in the output is taken either way.
 	 */
-	async execute(workflowId: string): Promise<ExecuteResult> {
+	async execute(workflowId: string, onLine?: (line: string) => void): Promise<ExecuteResult> {
 		const started = Date.now();
-		const { code, stdout, stderr } = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], 10 * 60_000);
+		const { code, stdout, stderr } = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], 30 * 60_000, onLine);
 		return { ok: code === 0, run: firstJsonObject(`${stdout}\n${stderr}`), stdout, stderr, durationMs: Date.now() - started };
 	}
 
@@ -353,15 +360,20 @@ export class N8nInstance {
 	}
 }
 
-/** The first multi-line JSON object printed at the start of a line ("{" ... "}"). */
+/**
+ * The first multi-line JSON object printed at the start of a line ("{" ... "}"). At debug level
+ * n8n colours log lines and appends metadata after the closing brace: both are stripped.
+ */
 export function firstJsonObject(output: string): ExecuteResult['run'] {
-	const lines = output.split('\n');
+	// eslint-disable-next-line no-control-regex
+	const lines = output.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
 	for (let i = 0; i < lines.length; i++) {
-		if (lines[i].trimEnd() !== '{') continue;
+		if (!/^\{\s*$/.test(lines[i].replace(/^.*?\b(?:info|debug)\s+/, ''))) continue;
+		const first = '{';
 		for (let j = i + 1; j < lines.length; j++) {
-			if (lines[j].trimEnd() !== '}') continue;
+			if (!lines[j].startsWith('}')) continue;
 			try {
-				return JSON.parse(lines.slice(i, j + 1).join('\n'));
+				return JSON.parse([first, ...lines.slice(i + 1, j), '}'].join('\n'));
 			} catch {
 				// a "}" inside the object: keep looking
 			}

@@ -156,6 +156,7 @@ export class N8nInstance {
 		options: { userFolder?: string; customExtensions?: string; env?: NodeJS.ProcessEnv } = {},
 	) {
 		this.userFolder = options.userFolder ?? mkdtempSync(path.join(tmpdir(), `kling-n8n-${install.version}-`));
+		mkdirSync(this.userFolder, { recursive: true });
 		this.customExtensions = options.customExtensions;
 		this.extraEnv = options.env ?? {};
 	}

@@ -56,5 +56,23 @@ export class CometApiKlingApi implements ICredentialType {
 			url: '/v1/models',
 			method: 'GET',
 		},
+		// Without rules n8n shows only the HTTP status text ("Unauthorized").
+		rules: [
+			{
+				type: 'responseCode',
+				properties: { value: 401, message: 'CometAPI rejected the API key: copy it again from your CometAPI console' },
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 403, message: 'CometAPI refused this API key (HTTP 403): it may be disabled or lack access' },
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message: 'Nothing answers /v1/models at this Base URL: it should be https://api.cometapi.com',
+				},
+			},
+		],
 	};
 }

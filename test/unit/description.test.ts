@@ -106,6 +106,10 @@ describe('credential', () => {
 			properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
 		});
 		expect(credential.test.request).toMatchObject({ method: 'GET', url: '/v1/models' });
+		expect(credential.test.rules).toContainEqual({
+			type: 'responseCode',
+			properties: { value: 401, message: expect.stringMatching(/rejected the API key/) },
+		});
 	});
 });
 

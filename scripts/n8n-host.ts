@@ -217,13 +217,15 @@ export class N8nInstance {
 	}
 
 	/** Runs the n8n CLI; resolves with its output whatever the exit code. */
-	cli(
+	async cli(
 		args: string[],
 		timeoutMs = 5 * 60_000,
 		onLine?: (line: string) => void,
 	): Promise<{ code: number | null; stdout: string; stderr: string }> {
-		return new Promise((resolve, reject) => {
-			const child = spawn(this.install.nodeBinary, [this.install.n8nScript, ...args], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+		// Its own task-broker port: the default 5679 may be held by another n8n on this machine.
+		const env = this.env({ N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
+		return await new Promise((resolve, reject) => {
+			const child = spawn(this.install.nodeBinary, [this.install.n8nScript, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 			let stdout = '';
 			let stderr = '';
 			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -287,7 +289,13 @@ export class N8nInstance {
 	async start(port?: number, log: Log = () => {}): Promise<string> {
 		const listenPort = port ?? (await freePort());
 		this.baseUrl = `http://127.0.0.1:${listenPort}`;
-		const env = this.env({ N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_PORT: String(listenPort), N8N_HOST: '127.0.0.1', N8N_LOG_LEVEL: 'info' });
+		const env = this.env({
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_PORT: String(listenPort),
+			N8N_HOST: '127.0.0.1',
+			N8N_LOG_LEVEL: 'info',
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		});
 		this.server = spawn(this.install.nodeBinary, [this.install.n8nScript, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 		let output = '';
 		const server = this.server;

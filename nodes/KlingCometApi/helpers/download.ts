@@ -1,7 +1,6 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
 
-import { tagTask } from '../transport/errors';
+import { taskApiError } from '../transport/errors';
 import { pause, throwIfAborted } from './cancellation';
 import { backoffDelay } from './polling';
 
@@ -77,17 +76,13 @@ export async function downloadVideo(ctx: IExecuteFunctions, url: string, options
 }
 
 function downloadError(ctx: IExecuteFunctions, taskId: string, itemIndex: number, status: number | undefined, message: string) {
-	const error = new NodeApiError(
-		ctx.getNode(),
-		{ message, task_id: taskId },
-		{
-			message,
-			description:
-				'Video links are temporary. Get Task returns a fresh link for a finished task; turn off "Download Video" to pass on only the URL.',
-			httpCode: status !== undefined ? String(status) : undefined,
-			itemIndex,
-		},
-	);
-	error.message = message;
-	return tagTask(error, taskId, 'succeed');
+	return taskApiError(ctx.getNode(), {
+		message,
+		description:
+			'Video links are temporary. Get Task returns a fresh link for a finished task; turn off "Download Video" to pass on only the URL.',
+		httpStatus: status,
+		itemIndex,
+		taskId,
+		taskStatus: 'succeed',
+	});
 }

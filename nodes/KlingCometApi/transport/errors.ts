@@ -118,32 +118,52 @@ export interface ErrorContext {
 export function toNodeApiError(node: INode, failure: ApiFailure, context: ErrorContext): NodeApiError {
 	const base = context.message ?? explainFailure(failure);
 	const message = context.taskId && !base.includes(context.taskId) ? `${base} (task ${context.taskId})` : base;
-	const details = [context.hint, describeFailure(failure)].filter(Boolean).join('. ');
 	const safe = (s: string) => redact(s, context.apiKey);
-	const errorResponse: JsonObject = {
+	return taskApiError(node, {
 		message: safe(message),
-		...(failure.httpStatus !== undefined ? { httpStatus: failure.httpStatus } : {}),
-		...(failure.code !== undefined ? { apiCode: failure.code } : {}),
-		...(context.taskId ? { task_id: context.taskId } : {}),
+		description: safe([context.hint, describeFailure(failure)].filter(Boolean).join('. ')) || undefined,
+		httpStatus: failure.httpStatus,
+		apiCode: failure.code,
+		itemIndex: context.itemIndex,
+		taskId: context.taskId,
+		taskStatus: context.taskStatus,
+	});
+}
+
+export interface TaskErrorDetails {
+	message: string;
+	description?: string;
+	httpStatus?: number;
+	apiCode?: number | string;
+	itemIndex: number;
+	taskId?: string;
+	taskStatus?: string;
+}
+
+/**
+ * A NodeApiError that keeps our message (n8n would swap in its generic text for a status code)
+ * and carries the task, so continueOnFail output and logs keep its id.
+ */
+export function taskApiError(node: INode, details: TaskErrorDetails): NodeApiError {
+	const errorResponse: JsonObject = {
+		message: details.message,
+		...(details.httpStatus !== undefined ? { httpStatus: details.httpStatus } : {}),
+		...(details.apiCode !== undefined ? { apiCode: details.apiCode } : {}),
+		...(details.taskId ? { task_id: details.taskId } : {}),
 	};
 	const error = new NodeApiError(node, errorResponse, {
-		message: safe(message),
-		description: safe(details) || undefined,
-		httpCode: failure.httpStatus !== undefined ? String(failure.httpStatus) : undefined,
-		itemIndex: context.itemIndex,
+		message: details.message,
+		description: details.description,
+		httpCode: details.httpStatus !== undefined ? String(details.httpStatus) : undefined,
+		itemIndex: details.itemIndex,
 	});
-	// Keep the readable message even where n8n would swap in its generic text for the status code.
-	error.message = safe(message);
-	return tagTask(error, context.taskId, context.taskStatus);
+	error.message = details.message;
+	return tagTask(error, details.taskId, details.taskStatus);
 }
 
 /** Errors raised after a task exists carry its id, so continueOnFail output and logs keep it. */
-export function tagTask<E extends NodeApiError | Error & { context?: Record<string, unknown> }>(
-	error: E,
-	taskId?: string,
-	taskStatus?: string,
-): E {
-	const ctx = ((error as { context?: Record<string, unknown> }).context ??= {});
+export function tagTask<E extends Error & { context?: Record<string, unknown> }>(error: E, taskId?: string, taskStatus?: string): E {
+	const ctx = (error.context ??= {});
 	if (taskId) ctx.taskId = taskId;
 	if (taskStatus) ctx.taskStatus = taskStatus;
 	return error;

@@ -1,11 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { downloadVideo } from '../../helpers/download';
 import type { WaitSettings } from '../../helpers/validation';
 import { ParameterError, validateBinaryPropertyName, validateWaitSettings } from '../../helpers/validation';
 import type { KlingTask } from '../../transport';
-import { tagTask } from '../../transport/errors';
+import { taskApiError } from '../../transport/errors';
 import type { RunContext } from '../types';
 
 export type WaitMode = 'none' | 'poll';
@@ -131,9 +131,7 @@ export function taskJson(task: KlingTask) {
 }
 
 function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, message: string, description: string) {
-	const error = new NodeApiError(ctx.getNode(), { message, task_id: task.task_id }, { message, description, itemIndex });
-	error.message = message;
-	return tagTask(error, task.task_id, task.task_status);
+	return taskApiError(ctx.getNode(), { message, description, itemIndex, taskId: task.task_id, taskStatus: task.task_status });
 }
 
 /**

@@ -151,7 +151,7 @@ export async function finishTask(
 			task,
 			itemIndex,
 			`Kling task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}`,
-			'Kling could not make this video (the reason is the API'"'"'s task_status_msg). Change the prompt or parameters and create a new task.',
+			"Kling could not make this video; the reason above is the API's task_status_msg. Change the prompt or parameters and create a new task.",
 		);
 	}
 	const url = firstVideoUrl(task);

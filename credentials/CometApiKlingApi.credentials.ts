@@ -36,7 +36,7 @@ export class CometApiKlingApi implements ICredentialType {
 			type: 'string',
 			default: 'https://api.cometapi.com',
 			description:
-				'Change only to go through a proxy or to test against a local simulator. The key is sent to this address only.',
+				'Change only to go through a proxy or to test against a local simulator. The key is sent to this address only. No user name, password, query or fragment: the node refuses such a URL.',
 		},
 	];
 
@@ -52,7 +52,10 @@ export class CometApiKlingApi implements ICredentialType {
 	// Listing models is free: a credential test must never create a billable task.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			// A Base URL with user info, a query or a fragment is refused (the node refuses it too):
+			// the test then fails on a host whose name says why.
+			baseURL:
+				'={{ /^[A-Za-z][A-Za-z0-9+.-]*:\\/\\/[^\\/?#]*@|[?#]/.test(($credentials.baseUrl || "").trim()) ? "https://base-url-must-not-contain-user-password-query-or-fragment.invalid" : ($credentials.baseUrl || "https://api.cometapi.com").trim().replace(/\\/+$/, "") }}',
 			url: '/v1/models',
 			method: 'GET',
 		},

@@ -19,7 +19,7 @@ const cases: ErrorCase[] = [
 	{ name: 'failed task', parameters: createParams({ prompt: 'x [sim:fail]' }), message: /^Kling task \S+ failed: Failure to pass the risk control system$/, hasTask: true, taskStatus: 'failed' },
 	{ name: 'succeed without a video', parameters: createParams({ prompt: 'x [sim:novideo]' }), message: /finished but returned no video/, hasTask: true, taskStatus: 'succeed' },
 	{ name: 'expired video link', parameters: createParams({ prompt: 'x [sim:expired]' }), message: /video link of Kling task \S+ has expired \(HTTP 403\): run Get Task again for a fresh link/, hasTask: true, taskStatus: 'succeed' },
-	{ name: 'time-out', parameters: createParams({ prompt: 'x [sim:ms=30000]', timeout: 0.1 }), message: /was still "processing" when the 0.1 min Timeout ran out/, hasTask: true, taskStatus: 'processing' },
+	{ name: 'time-out', parameters: createParams({ prompt: 'x [sim:ms=30000]', timeout: 0.1 }), message: /was still "processing" when the 6 s Timeout ran out/, hasTask: true, taskStatus: 'processing' },
 	{ name: 'content policy', parameters: createParams({ prompt: 'x [sim:unsafe]' }), message: /content safety check refused/, hasTask: false, creates: 1 },
 	{ name: 'no balance (429 1102, not retried)', parameters: createParams({ prompt: 'x [sim:nobalance]' }), message: /top up your CometAPI account/, hasTask: false, creates: 1 },
 	{ name: 'unknown model (gateway shape)', parameters: createParams({ model: 'custom', customModel: 'sora-2' }), message: /does not know this model/, hasTask: false, creates: 1 },

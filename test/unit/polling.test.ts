@@ -1,147 +1,159 @@
-import type { IExecuteFunctions, INode } from 'n8n-workflow';
 import { ManualExecutionCancelledError } from 'n8n-workflow';
 
 import { createLimiter } from '../../nodes/KlingCometApi/helpers/concurrency';
-import { backoffDelay, readTask, waitForTask } from '../../nodes/KlingCometApi/helpers/polling';
+import type { ReadOptions, WaitOptions } from '../../nodes/KlingCometApi/helpers/polling';
+import { readTask, waitForTask } from '../../nodes/KlingCometApi/helpers/polling';
+import type { Scripted } from '../helpers/fake-context';
+import { fakeContext, klingError, networkError, ok, task } from '../helpers/fake-context';
 
-const node: INode = { id: '1', name: 'Kling', type: 'klingCometApi', typeVersion: 1, position: [0, 0], parameters: {} };
+const PATH = '/kling/v1/videos/text2video';
 
-type Answer = { statusCode: number; body: string; headers?: Record<string, string> } | Error;
-
-/** A context whose only I/O is a scripted CometAPI: enough to unit-test the poll loop. */
-function fakeContext(answer: (readNumber: number) => Answer) {
-	const readTimes: number[] = [];
-	const ctx = {
-		getNode: () => node,
-		getCredentials: async () => ({ baseUrl: 'https://api.example.test', apiKey: 'sk-unit' }),
-		logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
-		helpers: {
-			httpRequestWithAuthentication: async () => {
-				readTimes.push(Date.now());
-				const a = answer(readTimes.length);
-				if (a instanceof Error) throw a;
-				return { headers: {}, ...a };
-			},
-		},
-	} as unknown as IExecuteFunctions;
-	return { ctx, readTimes };
+function readOptions(extra: Partial<ReadOptions> = {}): ReadOptions {
+	return {
+		itemIndex: 0,
+		path: PATH,
+		baseUrl: 'https://api.example.test',
+		signal: new AbortController().signal,
+		deadline: Date.now() + 10 * 60_000,
+		random: () => 1,
+		onDeadline: () => new Error('deadline'),
+		...extra,
+	};
 }
-
-const envelope = (status: string, extra: object = {}) => ({
-	statusCode: 200,
-	body: JSON.stringify({ code: 0, message: 'SUCCEED', data: { task_id: 't1', task_status: status, task_result: null, ...extra } }),
-});
-
-describe('backoffDelay', () => {
-	const backoff = { baseMs: 1000, maxMs: 8000 };
-	it('doubles per attempt with jitter between 50 % and 100 %, up to the cap', () => {
-		expect(backoffDelay(0, backoff, undefined, () => 0)).toBe(500);
-		expect(backoffDelay(0, backoff, undefined, () => 1)).toBe(1000);
-		expect(backoffDelay(2, backoff, undefined, () => 1)).toBe(4000);
-		expect(backoffDelay(10, backoff, undefined, () => 1)).toBe(8000);
-	});
-	it("honours the server's Retry-After when it asks for longer, within two minutes", () => {
-		expect(backoffDelay(0, backoff, 5000, () => 1)).toBe(5000);
-		expect(backoffDelay(3, backoff, 100, () => 1)).toBe(8000);
-		expect(backoffDelay(0, backoff, 3_600_000, () => 1)).toBe(120_000);
-	});
-});
+function waitOptions(extra: Partial<WaitOptions> = {}): WaitOptions {
+	const { onDeadline: _drop, ...base } = readOptions();
+	return { ...base, pollIntervalMs: 10_000, timeoutMs: 20 * 60_000, readFirst: false, ...extra };
+}
 
 describe('waitForTask: the poll schedule', () => {
 	beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
 	afterEach(() => jest.useRealTimers());
 
-	it('after a create, reads every interval and stops at the first final status: ceil(T / interval) reads', async () => {
+	it('after a create, reads every interval and stops at the first final status: exactly ceil(T / interval) reads', async () => {
 		const start = Date.now();
 		const T = 95_000;
-		const { ctx, readTimes } = fakeContext(() => envelope(Date.now() - start >= T ? 'succeed' : 'processing'));
-		const promise = waitForTask(ctx, 't1', {
-			itemIndex: 0,
-			signal: new AbortController().signal,
-			pollIntervalMs: 10_000,
-			timeoutMs: 20 * 60_000,
-			readFirst: false,
-		});
+		const fake = fakeContext({ api: () => ok(task(Date.now() - start >= T ? 'succeed' : 'processing')) });
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ deadline: start + 20 * 60_000 }));
 		await jest.advanceTimersByTimeAsync(200_000);
 		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
-		expect(readTimes.map((t) => t - start)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((s) => s * 1000));
-		expect(readTimes.length).toBeLessThanOrEqual(Math.ceil(T / 10_000) + 1);
+		expect(fake.requests.map((r) => r.at - start)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((s) => s * 1000));
+		expect(fake.requests.every((r) => r.method === 'GET' && r.url === `https://api.example.test${PATH}/t1`)).toBe(true);
 	});
 
 	it('Get Task reads at once', async () => {
-		const { ctx, readTimes } = fakeContext(() => envelope('failed', { task_status_msg: 'risk control' }));
+		const fake = fakeContext({ api: [ok(task('failed', { task_status_msg: 'risk control' }))] });
 		const start = Date.now();
-		const promise = waitForTask(ctx, 't1', {
-			itemIndex: 0,
-			signal: new AbortController().signal,
-			pollIntervalMs: 10_000,
-			timeoutMs: 60_000,
-			readFirst: true,
-		});
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ readFirst: true }));
 		await jest.advanceTimersByTimeAsync(0);
 		await expect(promise).resolves.toMatchObject({ task_status: 'failed' });
-		expect(readTimes).toEqual([start]);
+		expect(fake.requests.map((r) => r.at)).toEqual([start]);
 	});
 
-	it('times out with a final read at the deadline, naming the task and how to collect it', async () => {
-		const { ctx, readTimes } = fakeContext(() => envelope('processing'));
+	it('tells every read, and keeps our task id even if the server answers another', async () => {
+		const seen: string[] = [];
+		const fake = fakeContext({ api: [ok(task('processing', { task_id: 'other' })), ok(task('succeed', { task_id: 'other' }))] });
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ onRead: (t) => seen.push(`${t.task_id}:${t.task_status}`) }));
+		await jest.advanceTimersByTimeAsync(30_000);
+		await expect(promise).resolves.toMatchObject({ task_id: 't1' });
+		expect(seen).toEqual(['t1:processing', 't1:succeed']);
+	});
+
+	it('times out at the deadline, naming the task, its status and how to collect it', async () => {
+		const fake = fakeContext({ api: () => ok(task('processing')) });
 		const start = Date.now();
-		const promise = waitForTask(ctx, 't1', {
-			itemIndex: 3,
-			signal: new AbortController().signal,
-			pollIntervalMs: 20_000,
-			timeoutMs: 50_000,
-			readFirst: false,
-		});
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ itemIndex: 3, pollIntervalMs: 20_000, timeoutMs: 50_000, deadline: start + 50_000 }));
 		const assertion = expect(promise).rejects.toMatchObject({
-			message: 'Kling task t1 was still "processing" when the 0.83 min Timeout ran out',
+			message: 'Kling task t1 was still "processing" when the 50 s Timeout ran out',
 			description: expect.stringContaining('Get Task with task id t1'),
 			context: expect.objectContaining({ itemIndex: 3, taskId: 't1', taskStatus: 'processing' }),
 		});
 		await jest.advanceTimersByTimeAsync(60_000);
 		await assertion;
-		expect(readTimes.map((t) => t - start)).toEqual([20_000, 40_000, 50_000]);
+		expect(fake.requests.map((r) => r.at - start)).toEqual([20_000, 40_000]);
 	});
 
-	it('rides out temporary read failures with backoff, honouring Retry-After', async () => {
-		const answers: Answer[] = [
-			{ statusCode: 503, body: '{"code":5001,"message":"maintenance"}', headers: { 'retry-after': '7' } },
-			{ statusCode: 502, body: '<html>Bad gateway</html>' },
-			Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
-			envelope('succeed', { task_result: { videos: [{ url: 'https://cdn/x.mp4' }] } }),
-		];
-		const { ctx, readTimes } = fakeContext((n) => answers[n - 1]);
+	it('a read that never answers ends at the deadline, not later', async () => {
+		const fake = fakeContext({ api: ['hang'] });
 		const start = Date.now();
-		const promise = readTask(ctx, 't1', { itemIndex: 0, signal: new AbortController().signal, random: () => 1 });
-		await jest.advanceTimersByTimeAsync(60_000);
-		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
-		// 7 s from Retry-After, then 2 s and 4 s of exponential backoff.
-		expect(readTimes.map((t) => t - start)).toEqual([0, 7000, 9000, 13_000]);
-	});
-
-	it('does not retry a read the server refused for good', async () => {
-		const { ctx, readTimes } = fakeContext(() => ({ statusCode: 401, body: '{"code":1002,"message":"bad key"}' }));
-		const promise = readTask(ctx, 't1', { itemIndex: 1, signal: new AbortController().signal });
-		await expect(promise).rejects.toMatchObject({ httpCode: '401', context: expect.objectContaining({ taskId: 't1' }) });
-		expect(readTimes).toHaveLength(1);
+		let endedAt = 0;
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ readFirst: true, timeoutMs: 6000, deadline: start + 6000 })).finally(() => (endedAt = Date.now()));
+		const assertion = expect(promise).rejects.toMatchObject({ message: expect.stringMatching(/could not be read before the 6 s Timeout ran out \(last status read: CometAPI did not answer in time\)/) });
+		await jest.advanceTimersByTimeAsync(10_000);
+		await assertion;
+		expect(endedAt - start).toBe(6000);
 	});
 
 	it('stops at once when the execution is cancelled, with n8n’s cancellation error', async () => {
-		const { ctx, readTimes } = fakeContext(() => envelope('processing'));
+		const fake = fakeContext({ api: () => ok(task('processing')) });
 		const controller = new AbortController();
-		const promise = waitForTask(ctx, 't1', {
-			itemIndex: 0,
-			signal: controller.signal,
-			pollIntervalMs: 10_000,
-			timeoutMs: 600_000,
-			readFirst: false,
-		});
+		const promise = waitForTask(fake.ctx, 't1', waitOptions({ signal: controller.signal, deadline: Date.now() + 600_000 }));
 		const assertion = expect(promise).rejects.toBeInstanceOf(ManualExecutionCancelledError);
 		await jest.advanceTimersByTimeAsync(25_000);
 		controller.abort();
 		await jest.advanceTimersByTimeAsync(0);
 		await assertion;
-		expect(readTimes).toHaveLength(2);
+		expect(fake.requests).toHaveLength(2);
+	});
+});
+
+describe('readTask: retries', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+	afterEach(() => jest.useRealTimers());
+
+	it('rides out temporary read failures with backoff, honouring Retry-After', async () => {
+		const answers: Scripted[] = [
+			{ statusCode: 503, body: '{"code":5001,"message":"maintenance"}', headers: { 'retry-after': '7' } },
+			{ statusCode: 502, body: '<html>Bad gateway</html>' },
+			networkError('ECONNRESET', 'socket hang up'),
+			ok(task('succeed')),
+		];
+		const fake = fakeContext({ api: answers });
+		const start = Date.now();
+		const promise = readTask(fake.ctx, 't1', readOptions());
+		await jest.advanceTimersByTimeAsync(60_000);
+		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
+		// 7 s from Retry-After, then 2 s and 4 s of exponential backoff.
+		expect(fake.requests.map((r) => r.at - start)).toEqual([0, 7000, 9000, 13_000]);
+	});
+
+	it('does not retry a read the server refused for good', async () => {
+		const fake = fakeContext({ api: [klingError(401, 1002, 'bad key')] });
+		await expect(readTask(fake.ctx, 't1', readOptions({ itemIndex: 1 }))).rejects.toMatchObject({
+			httpCode: '401',
+			description: expect.stringContaining('after 1 try'),
+			context: expect.objectContaining({ taskId: 't1', itemIndex: 1 }),
+		});
+		expect(fake.requests).toHaveLength(1);
+	});
+
+	it('a 4xx web page means a wrong Base URL: reported at once, not retried', async () => {
+		const fake = fakeContext({ api: [{ statusCode: 404, body: '<html>Not Found</html>' }] });
+		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({ message: expect.stringMatching(/Base URL is wrong/) });
+		expect(fake.requests).toHaveLength(1);
+	});
+
+	it('1203 on a read means no such task', async () => {
+		const fake = fakeContext({ api: [klingError(404, 1203, 'task not found')] });
+		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({ message: expect.stringMatching(/^CometAPI has no task with this id/) });
+	});
+
+	it('gives up at the attempt limit, saying how long it tried', async () => {
+		const fake = fakeContext({ api: () => klingError(503, 5001, 'maintenance') });
+		const promise = readTask(fake.ctx, 't1', readOptions());
+		const assertion = expect(promise).rejects.toMatchObject({ description: expect.stringMatching(/after 8 tries over \d+ (s|min)/) });
+		await jest.advanceTimersByTimeAsync(10 * 60_000);
+		await assertion;
+		expect(fake.requests).toHaveLength(8);
+	});
+
+	it('stops retrying at the deadline and raises the deadline error', async () => {
+		const fake = fakeContext({ api: () => klingError(503, 5001, 'maintenance') });
+		const start = Date.now();
+		const promise = readTask(fake.ctx, 't1', readOptions({ deadline: start + 5000, onDeadline: (f) => new Error(`deadline after ${f.code}`) }));
+		const assertion = expect(promise).rejects.toThrow('deadline after 5001');
+		await jest.advanceTimersByTimeAsync(10_000);
+		await assertion;
+		expect(fake.requests.every((r) => r.at - start < 5000)).toBe(true);
 	});
 });
 

@@ -1,33 +1,45 @@
+/**
+ * Runs the chosen operation for every input item. All items are validated before the first
+ * request; then they run side by side, so N videos take about as long as the slowest one.
+ * Owns the run's task ledger and is the one exit for output and errors, which it redacts.
+ */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { createLimiter } from '../helpers/concurrency';
 import { cancellationError } from '../helpers/cancellation';
-import { CREDENTIAL_TYPE } from '../transport';
-import { redact } from '../transport/errors';
-import type { Operation, RunContext } from './types';
-import { DEFAULT_CREATE_CONCURRENCY } from './video/create.operation';
+import { createLimiter } from '../helpers/concurrency';
+import type { LedgerEntry } from '../helpers/ledger';
+import { TaskLedger } from '../helpers/ledger';
+import { credentialSecrets, Redactor } from '../helpers/redaction';
+import type { CometApiCredentials } from '../transport';
+import { checkCredentials, CREDENTIAL_TYPE } from '../transport';
+import type { ItemContext, Operation } from './types';
 import { operations } from './video';
 
 /** Parallel downloads: enough to overlap, few enough not to saturate a line or disk. */
 const DOWNLOADS_AT_ONCE = 3;
+/** Execution custom data: n8n keeps 10 keys per execution and logs values over 255 characters. */
+const CUSTOM_DATA_KEYS = 3;
+const CUSTOM_DATA_VALUE_LENGTH = 255;
 
 interface ItemError extends Error {
 	description?: string | null;
-	context?: { taskId?: string; taskStatus?: string };
+	context?: { taskId?: string; taskStatus?: string; itemIndex?: number };
 }
 
-/**
- * Runs the chosen operation for every input item. All items are validated before the first
- * request; then they run side by side, so N videos take about as long as the slowest one.
- */
+const isCancellation = (error: unknown) => /ExecutionCancelledError$/.test((error as Error | undefined)?.name ?? '');
+
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
-	const operation = this.getNodeParameter('operation', 0) as keyof typeof operations;
-	const op = operations[operation] as Operation<unknown> | undefined;
-	if (!op) throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not supported`);
+	const operationName = this.getNodeParameter('operation', 0) as string;
+	const op = (operations as Record<string, Operation<unknown> | undefined>)[operationName];
+	if (!op) throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported`);
 	const continueOnFail = this.continueOnFail();
 	const results: INodeExecutionData[] = new Array(items.length);
+
+	const credentials = await this.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
+	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
+	const baseUrl = checkCredential(this, credentials, redactor);
 
 	// 1. Validate everything first: one bad item must not leave its siblings' tasks half created.
 	const prepared: unknown[] = new Array(items.length);
@@ -35,83 +47,132 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		try {
 			prepared[i] = op.prepare.call(this, i);
 		} catch (error) {
-			// prepare() raises NodeOperationErrors; this returns the same error unchanged.
-			const itemError = new NodeOperationError(this.getNode(), error as Error, { itemIndex: i });
+			const itemError = redactor.error(new NodeOperationError(this.getNode(), error as Error, { itemIndex: i }));
 			if (!continueOnFail) throw itemError;
-			results[i] = errorItem(itemError, i);
+			results[i] = errorItem(itemError, i, undefined, redactor);
 		}
 	}
 
-	// 2. Run the valid items side by side.
-	const credentials = await this.getCredentials<{ apiKey?: string }>(CREDENTIAL_TYPE);
+	// 2. Run the valid items side by side, each with its own stop signal.
 	const executionSignal = this.getExecutionCancelSignal();
-	// One controller per item, so that no single signal collects a listener per waiting item.
 	const controllers = prepared.map(() => new AbortController());
-	const abort = () => controllers.forEach((controller) => controller.abort(executionSignal?.reason));
-	if (executionSignal?.aborted) abort();
-	executionSignal?.addEventListener('abort', abort, { once: true });
+	const abortAll = () => controllers.forEach((controller) => controller.abort(executionSignal?.reason));
+	if (executionSignal?.aborted) abortAll();
+	executionSignal?.addEventListener('abort', abortAll, { once: true });
 
-	const openTasks = new Map<number, { taskId: string; taskStatus?: string }>();
-	const run: Omit<RunContext, 'signal'> = {
-		createSlots: createLimiter(this.getNodeParameter('options.createConcurrency', 0, DEFAULT_CREATE_CONCURRENCY) as number),
+	const node = this.getNode();
+	const log = (message: string) => this.logger.debug(redactor.text(message));
+	const ledger = new TaskLedger({
+		taskRecorded: (entry, all) => {
+			this.logger.info(redactor.text(`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex} has task ${entry.taskId} (${entry.taskStatus ?? 'status not read yet'})`));
+			keepTaskIds(this, all.withTasks(), redactor);
+		},
+	});
+	const shared = {
+		baseUrl,
+		createSlots: createLimiter(op.createRequestsAtOnce?.call(this) ?? 1),
 		downloadSlots: createLimiter(DOWNLOADS_AT_ONCE),
-		apiKey: credentials.apiKey,
-		trackTask: (i, taskId, taskStatus) => openTasks.set(i, { taskId, taskStatus }),
+		ledger,
+		log,
 	};
 
 	let firstFailure: ItemError | undefined;
 	await Promise.all(
 		prepared.map(async (itemPrepared, i) => {
 			if (results[i]) return;
+			const item: ItemContext = { ...shared, itemIndex: i, signal: controllers[i].signal };
 			try {
-				results[i] = await op.execute.call(this, itemPrepared, i, { ...run, signal: controllers[i].signal });
-				openTasks.delete(i);
+				results[i] = await op.execute.call(this, itemPrepared, item);
 			} catch (caught) {
 				const error = caught as ItemError;
-				// The error's own task state is the freshest; the tracked one fills the gaps.
-				error.context = { ...openTasks.get(i), ...error.context };
-				// After a cancel or a sibling's failure, the other items only report that they stopped.
-				if (executionSignal?.aborted || firstFailure) return;
-				openTasks.delete(i);
+				// Stopped by Stop or by a sibling's failure: its task (if any) is still running.
+				if (isCancellation(error) && controllers[i].signal.aborted) return;
+				ledger.failed(i, error.message, error.context ?? {});
 				if (continueOnFail) {
-					results[i] = errorItem(error, i, run.apiKey);
+					results[i] = errorItem(error, i, ledger.get(i), redactor);
 					return;
 				}
+				if (firstFailure || executionSignal?.aborted) return;
 				firstFailure = error;
-				// Stop the siblings: their sleeps end at once, and no queued item creates a task.
-				abort();
+				// Stop the siblings: their waits end at once, and no queued item creates a task.
+				abortAll();
 			}
 		}),
 	);
-	executionSignal?.removeEventListener('abort', abort);
+	executionSignal?.removeEventListener('abort', abortAll);
 
-	// A cancelled run must end as "canceled": raise n8n's own cancellation error.
-	if (executionSignal?.aborted) throw cancellationError(executionSignal);
-	if (firstFailure) throw withTaskIds(firstFailure, openTasks);
-	return [results.map((result, i) => ({ ...result, pairedItem: { item: i } }))];
+	// A stopped run must end as "canceled": raise n8n's own cancellation error, after saying where the tasks are.
+	if (executionSignal?.aborted) {
+		const summary = ledger.summary();
+		if (summary) this.logger.info(redactor.text(`Kling (CometAPI) node "${node.name}" was stopped. Tasks keep running on CometAPI: ${summary}`));
+		keepTaskIds(this, ledger.withTasks(), redactor);
+		throw cancellationError(executionSignal);
+	}
+	if (firstFailure) throw redactor.error(withLedger(firstFailure, ledger));
+	return [results.map((result, i) => ({ ...redactor.deep(result), pairedItem: { item: i } }))];
 }
 
-/** A paid task is never lost: the error names its own task and any siblings left running. */
-function withTaskIds(error: ItemError, openTasks: Map<number, { taskId: string }>): ItemError {
-	const notes: string[] = [];
-	const own = error.context?.taskId;
-	if (own && !`${error.message} ${error.description ?? ''}`.includes(own)) notes.push(`Task ID: ${own}.`);
-	if (openTasks.size) {
-		const others = [...openTasks.entries()].map(([i, t]) => `item ${i}: task ${t.taskId}`).join(', ');
-		notes.push(`Other tasks of this run were left running on CometAPI and can be collected with Get Task: ${others}.`);
+/** Bad credential settings are refused before any request, with what to change. */
+function checkCredential(ctx: IExecuteFunctions, credentials: CometApiCredentials, redactor: Redactor): string {
+	const check = checkCredentials(credentials);
+	if (check.ok) return check.baseUrl;
+	throw redactor.error(
+		new NodeOperationError(ctx.getNode(), check.problem, {
+			description: 'Open the CometAPI (Kling) credential and correct it. Nothing was sent to CometAPI, so nothing was billed.',
+		}),
+	);
+}
+
+/**
+ * Every task id of the run goes into the execution's custom data (shown in the Executions list,
+ * kept after Stop) as "item:task_id" pairs, so a stopped or crashed run loses no paid task.
+ */
+function keepTaskIds(ctx: IExecuteFunctions, entries: LedgerEntry[], redactor: Redactor): void {
+	const base = `kling_${ctx.getNode().name.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 44);
+	const values: string[] = [];
+	let current = '';
+	for (const entry of entries) {
+		const pair = `${entry.itemIndex}:${entry.taskId}`;
+		if (current && current.length + 1 + pair.length > CUSTOM_DATA_VALUE_LENGTH) {
+			values.push(current);
+			current = '';
+		}
+		current = current ? `${current} ${pair}` : pair;
 	}
+	if (current) values.push(current);
+	if (values.length > CUSTOM_DATA_KEYS) {
+		const hidden = values.length - CUSTOM_DATA_KEYS + 1;
+		values.splice(CUSTOM_DATA_KEYS - 1, values.length, `…and ${hidden} more groups: see the n8n log (info level) for every task id`);
+	}
+	try {
+		const customData = ctx.getWorkflowDataProxy(0).$execution?.customData;
+		values.forEach((value, k) => customData?.set(k ? `${base}_${k + 1}` : base, redactor.text(value)));
+	} catch {
+		// Custom data is a convenience; the info log line already holds the ids.
+	}
+}
+
+/** Without Continue On Fail the run ends with this error: it names every task of the run and its state. */
+function withLedger(error: ItemError, ledger: TaskLedger): ItemError {
+	const itemIndex = error.context?.itemIndex;
+	const own = error.context?.taskId;
+	const notes: string[] = [];
+	if (own && !`${error.message} ${error.description ?? ''}`.includes(own)) notes.push(`Task ID: ${own}.`);
+	const others = ledger.summary(itemIndex);
+	if (others) notes.push(`Other tasks of this run (none is lost; collect unfinished ones with Get Task): ${others}.`);
 	if (notes.length) error.description = [error.description, ...notes].filter(Boolean).join(' ');
 	return error;
 }
 
 /** Continue On Fail: the error becomes the item's output, keeping the task id of a paid task. */
-function errorItem(error: ItemError, itemIndex: number, apiKey?: string): INodeExecutionData {
+function errorItem(error: ItemError, itemIndex: number, entry: LedgerEntry | undefined, redactor: Redactor): INodeExecutionData {
+	redactor.error(error);
 	return {
 		json: {
-			error: redact(error.message, apiKey),
-			...(error.description ? { description: redact(error.description, apiKey) } : {}),
-			task_id: error.context?.taskId ?? null,
-			task_status: error.context?.taskStatus ?? null,
+			error: error.message,
+			...(error.description ? { description: error.description } : {}),
+			task_id: entry?.taskId ?? error.context?.taskId ?? null,
+			task_status: entry?.taskStatus ?? error.context?.taskStatus ?? null,
 		},
 		pairedItem: { item: itemIndex },
 	};

@@ -1,24 +1,30 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import type { Limiter } from '../helpers/concurrency';
+import type { TaskLedger } from '../helpers/ledger';
 
-/** What the router hands to each item: shared limits, and the item's own stop signal. */
-export interface RunContext {
-	/** Aborted when the execution is cancelled or, without Continue On Fail, when a sibling item fails. */
+/** What the router hands to each item. No secrets: redaction happens where output leaves the node. */
+export interface ItemContext {
+	itemIndex: number;
+	/** Aborted on Stop or, without Continue On Fail, when a sibling item fails. */
 	signal: AbortSignal;
-	/** Bounds create requests in flight. */
+	/** The credential's Base URL, checked. */
+	baseUrl: string;
+	/** Bounds create requests in flight (not backoff waits). */
 	createSlots: Limiter;
 	/** Bounds parallel video downloads. */
 	downloadSlots: Limiter;
-	/** Only for redacting it from messages. */
-	apiKey?: string;
-	/** Remembers that an item has a task on the server, so no error can lose its id. */
-	trackTask(itemIndex: number, taskId: string, taskStatus?: string): void;
+	/** Where every task id goes the moment it is known. */
+	ledger: TaskLedger;
+	/** A debug log line, redacted. */
+	log(message: string): void;
 }
 
 /** One operation: its UI, a validation step with no I/O, and the work itself. */
 export interface Operation<Prepared> {
 	description: INodeProperties[];
 	prepare(this: IExecuteFunctions, itemIndex: number): Prepared;
-	execute(this: IExecuteFunctions, prepared: Prepared, itemIndex: number, run: RunContext): Promise<INodeExecutionData>;
+	execute(this: IExecuteFunctions, prepared: Prepared, item: ItemContext): Promise<INodeExecutionData>;
+	/** How many create requests may be in flight for this run; operations that create nothing omit it. */
+	createRequestsAtOnce?(this: IExecuteFunctions): number;
 }

@@ -1,103 +1,130 @@
+/** Reading a task, and following it until it is done, within a deadline and a stop signal. */
 import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiFailure, KlingTask } from '../transport';
-import { klingRequest, TEXT2VIDEO_PATH } from '../transport';
-import { isTransient, tagTask, toNodeApiError } from '../transport/errors';
-import { pause, throwIfAborted } from './cancellation';
+import { klingRequest } from '../transport';
+import { explainFailure, failureError, tagTask } from '../transport/messages';
+import { isTransientRead } from '../transport/verdicts';
+import { pause } from './cancellation';
+import { formatDuration } from './format';
+import type { RetryPolicy } from './retry';
+import { withRetries } from './retry';
 
 export const TERMINAL_STATUSES = new Set(['succeed', 'failed']);
-const MAX_READ_ATTEMPTS = 6;
-const READ_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
-/** A server's Retry-After is honoured, within reason. */
-const MAX_RETRY_AFTER_MS = 120_000;
-
-export interface Backoff {
-	baseMs: number;
-	maxMs: number;
-}
-
-/**
- * Delay before retry number `attempt` (0-based): exponential with jitter in [50 %, 100 %] so many
- * items do not retry in lockstep; a server's Retry-After wins when it asks for longer.
- */
-export function backoffDelay(attempt: number, backoff: Backoff, retryAfterMs?: number, random = Math.random): number {
-	const exponential = Math.min(backoff.maxMs, backoff.baseMs * 2 ** attempt);
-	const jittered = Math.round(exponential * (0.5 + random() / 2));
-	if (retryAfterMs === undefined) return jittered;
-	return Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
-}
+/** A read costs nothing: temporary failures are retried, within the caller's deadline. */
+export const READ_POLICY: RetryPolicy = {
+	maxAttempts: 8,
+	baseDelayMs: 1000,
+	maxDelayMs: 20_000,
+	maxRetryAfterMs: 60_000,
+	budgetMs: 3 * 60_000,
+};
+/** One status read, from sending to the last byte. */
+const READ_REQUEST_MS = 30_000;
 
 export interface ReadOptions {
 	itemIndex: number;
+	/** Read path without the task id, e.g. /kling/v1/videos/text2video. */
+	path: string;
+	baseUrl: string;
 	signal: AbortSignal;
-	/** Retries stop when they would pass this time (ms epoch). */
-	deadline?: number;
-	apiKey?: string;
+	/** ms epoch: nothing runs past it. */
+	deadline: number;
 	random?: () => number;
+	log?: (message: string) => void;
+	/** The error to raise when the deadline passes during the read (e.g. the wait's time-out). */
+	onDeadline: (lastFailure: ApiFailure) => Error;
 }
 
-/** Reads one task. A read costs nothing, so temporary failures are retried with backoff. */
+/** Reads one task. Temporary failures are retried with backoff until the deadline. */
 export async function readTask(ctx: IExecuteFunctions, taskId: string, options: ReadOptions): Promise<KlingTask> {
-	let failure: ApiFailure | undefined;
-	for (let attempt = 0; attempt < MAX_READ_ATTEMPTS; attempt++) {
-		if (attempt > 0 && failure) {
-			const delay = backoffDelay(attempt - 1, READ_BACKOFF, failure.retryAfterMs, options.random);
-			if (options.deadline !== undefined && Date.now() + delay > options.deadline) break;
-			ctx.logger.debug(`Kling task ${taskId}: status read failed, retrying in ${delay} ms`);
-			await pause(delay, options.signal);
-		}
-		const outcome = await klingRequest<KlingTask>(ctx, 'GET', `${TEXT2VIDEO_PATH}/${encodeURIComponent(taskId)}`);
-		if (outcome.ok) return { ...outcome.data, task_id: outcome.data.task_id || taskId };
-		failure = outcome.failure;
-		await throwIfAborted(options.signal);
-		if (!isTransient(failure)) break;
+	const outcome = await withRetries<KlingTask, ApiFailure>(
+		READ_POLICY,
+		{
+			deadline: options.deadline,
+			signal: options.signal,
+			random: options.random,
+			onRetry: (delay) => options.log?.(`Kling task ${taskId}: status read failed, retrying in ${delay} ms`),
+		},
+		async () => {
+			const answer = await klingRequest(
+				ctx,
+				{ method: 'GET', path: `${options.path}/${encodeURIComponent(taskId)}`, taskId },
+				{ deadline: Math.min(options.deadline, Date.now() + READ_REQUEST_MS), signal: options.signal },
+			);
+			if (answer.ok && typeof answer.data.task_status === 'string' && answer.data.task_status) {
+				// Our id, not the server's: a read answer must not redirect us to another task.
+				return { ok: true, value: { ...answer.data, task_id: taskId } };
+			}
+			const failure: ApiFailure = answer.ok ? { kind: 'malformed', httpStatus: 200, bodyKind: 'no-task', reached: true } : answer.failure;
+			return { ok: false, failure, retry: isTransientRead(failure), retryAfterMs: failure.retryAfterMs };
+		},
+	);
+	if (outcome.ok) return outcome.value;
+	const failure = outcome.failure;
+	if (outcome.gaveUp === 'deadline' || (failure.kind === 'timeout' && Date.now() >= options.deadline - 50)) {
+		throw options.onDeadline(failure);
 	}
-	throw toNodeApiError(ctx.getNode(), failure as ApiFailure, {
+	throw failureError(ctx.getNode(), failure, {
 		itemIndex: options.itemIndex,
+		kind: 'read',
+		baseUrl: options.baseUrl,
 		taskId,
-		hint: `Reading task ${taskId} failed; the task itself may still be running. Run Get Task with this id later`,
-		apiKey: options.apiKey,
+		hint: `Reading task ${taskId} failed after ${outcome.attempts} ${outcome.attempts === 1 ? 'try' : 'tries'} over ${formatDuration(outcome.elapsedMs)}; the task itself may still be running. Run Get Task with this id later`,
 	});
 }
 
-export interface WaitOptions extends ReadOptions {
+export interface WaitOptions extends Omit<ReadOptions, 'onDeadline'> {
 	pollIntervalMs: number;
+	/** For the time-out message: the Timeout the user set. */
 	timeoutMs: number;
 	/** Get Task reads at once; after a create the first read waits one interval. */
 	readFirst: boolean;
 	/** The task as last seen, for the time-out message if no read succeeds. */
 	lastKnown?: KlingTask;
+	/** Told about every read, e.g. to keep the ledger current. */
+	onRead?: (task: KlingTask) => void;
 }
 
-/** Follows one task until `succeed` or `failed`, the deadline, or cancellation. */
+/** Follows one task until `succeed` or `failed`, the deadline, or the stop signal. */
 export async function waitForTask(ctx: IExecuteFunctions, taskId: string, options: WaitOptions): Promise<KlingTask> {
-	const startedAt = Date.now();
-	const deadline = startedAt + options.timeoutMs;
 	let last = options.lastKnown;
-	let firstRead = true;
+	let first = true;
 	for (;;) {
-		if (!(firstRead && options.readFirst)) {
-			const wait = Math.min(options.pollIntervalMs, deadline - Date.now());
+		if (!(first && options.readFirst)) {
+			const wait = Math.min(options.pollIntervalMs, options.deadline - Date.now());
 			if (wait > 0) await pause(wait, options.signal);
 		}
-		firstRead = false;
-		const task = await readTask(ctx, taskId, { ...options, deadline });
-		if (task.task_status !== last?.task_status) {
-			ctx.logger.debug(`Kling task ${taskId}: ${task.task_status}`);
-		}
+		first = false;
+		if (Date.now() >= options.deadline) throw timeoutError(ctx, taskId, last, options);
+		const seen = last;
+		const task = await readTask(ctx, taskId, {
+			...options,
+			onDeadline: (failure) => timeoutError(ctx, taskId, seen, options, explainFailure(failure, 'read', options.baseUrl)),
+		});
+		if (task.task_status !== last?.task_status) options.log?.(`Kling task ${taskId}: ${task.task_status}`);
 		last = task;
+		options.onRead?.(task);
 		if (TERMINAL_STATUSES.has(task.task_status)) return task;
-		if (Date.now() >= deadline) throw timeoutError(ctx, taskId, last, options);
 	}
 }
 
-function timeoutError(ctx: IExecuteFunctions, taskId: string, task: KlingTask | undefined, options: WaitOptions) {
-	const minutes = Math.round((options.timeoutMs / 60_000) * 100) / 100;
-	const status = task?.task_status ?? 'unknown';
+export function timeoutError(
+	ctx: IExecuteFunctions,
+	taskId: string,
+	task: KlingTask | undefined,
+	options: { itemIndex: number; timeoutMs: number },
+	lastReadProblem?: string,
+) {
+	const status = task?.task_status;
+	const timeout = formatDuration(options.timeoutMs);
+	const base = status
+		? `Kling task ${taskId} was still "${status}" when the ${timeout} Timeout ran out`
+		: `The status of Kling task ${taskId} could not be read before the ${timeout} Timeout ran out`;
 	const error = new NodeOperationError(
 		ctx.getNode(),
-		`Kling task ${taskId} was still "${status}" when the ${minutes} min Timeout ran out`,
+		lastReadProblem ? `${base} (last status read: ${lastReadProblem})` : base,
 		{
 			itemIndex: options.itemIndex,
 			description:
@@ -105,5 +132,5 @@ function timeoutError(ctx: IExecuteFunctions, taskId: string, task: KlingTask | 
 				`with task id ${taskId} and Wait Mode "Wait Until Done", or raise Timeout (up to 240 min).`,
 		},
 	);
-	return tagTask(error, taskId, status);
+	return tagTask(error, taskId, status ?? 'unknown');
 }

@@ -88,7 +88,10 @@ const isBlank = (v: unknown) => v === undefined || v === null || v === '';
 
 function text(field: string, label: string, max: number, hint: string) {
 	return z
-		.string({ invalid_type_error: `${label} must be text` })
+		.string({
+			required_error: `${label} is empty: describe the video you want`,
+			invalid_type_error: `${label} must be text`,
+		})
 		.trim()
 		.min(1, `${label} is empty: describe the video you want`)
 		.max(max, `${label} is longer than ${max} characters. ${hint}`)
@@ -252,16 +255,42 @@ export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
 	return body;
 }
 
+/** Ids CometAPI issues are digits and letters; external ids may add "_", "-", "." and ":". */
+const TASK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function isValidTaskId(value: unknown): value is string {
+	return typeof value === 'string' && TASK_ID_PATTERN.test(value);
+}
+
 export function validateTaskId(value: unknown): string {
+	if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+		throw new ParameterError(
+			'taskId',
+			`Task ID ${value} is a number too large to be exact (above 2^53), so it was rounded and would read the wrong task. Pass the id as text: map the task_id field (it is a string) or write the id in quotes`,
+		);
+	}
 	return parse(
 		z
-			.string({ invalid_type_error: 'Task ID must be text, for example the task_id output of Create Video' })
+			.string({
+				required_error: 'Task ID is empty: map the task_id field of a Create Video output, or paste an id',
+				invalid_type_error: 'Task ID must be text, for example the task_id output of Create Video',
+			})
 			.trim()
 			.min(1, 'Task ID is empty: map the task_id field of a Create Video output, or paste an id')
-			.regex(/^[A-Za-z0-9._:-]+$/, 'Task ID may contain only letters, digits, ".", "_", ":" and "-"'),
+			.max(128, 'Task ID is longer than 128 characters: it is not a task id CometAPI issues')
+			.regex(
+				TASK_ID_PATTERN,
+				'Task ID must start with a letter or digit and contain only letters, digits, ".", "_", ":" and "-", like the task_id output of Create Video',
+			),
 		typeof value === 'number' ? String(value) : value,
 		'taskId',
 	);
+}
+
+/** The binary file name: from a checked id, never from an unchecked server value. */
+export function videoFileName(taskId: string): string {
+	const safe = taskId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128);
+	return `${safe || 'video'}.mp4`;
 }
 
 export interface WaitSettings {

@@ -1,162 +1,128 @@
+/**
+ * The one way to talk to CometAPI (https://api.cometapi.com/doc): authenticated through n8n's
+ * helper, raw text parsed by us, every request raced against a deadline.
+ */
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
 
-/** API reference: https://api.cometapi.com/doc (Kling text-to-video on CometAPI). */
+import { settleBy, throwIfAborted } from '../helpers/cancellation';
+import { describeRequestError } from './network';
+import type { ApiOutcome, KlingTask } from './response';
+import { interpretResponse } from './response';
+
+export type { ApiFailure, ApiOutcome, KlingTask } from './response';
+
 export const CREDENTIAL_TYPE = 'cometApiKlingApi';
+export const DEFAULT_BASE_URL = 'https://api.cometapi.com';
 export const TEXT2VIDEO_PATH = '/kling/v1/videos/text2video';
-const REQUEST_TIMEOUT_MS = 60_000;
 
-/** A task as the API returns it in `data`. */
-export interface KlingTask extends IDataObject {
-	task_id: string;
-	task_status: string;
-	task_status_msg?: string;
-	task_info?: IDataObject;
-	task_result?: { videos?: Array<{ id?: string; url?: string; duration?: string }> } | null;
-	created_at?: number;
-	updated_at?: number;
+export interface CometApiCredentials {
+	apiKey?: string;
+	baseUrl?: string;
 }
 
-/** Everything known about a request that did not return `code: 0`. Never holds the key. */
-export interface ApiFailure {
-	kind: 'http' | 'network' | 'malformed';
-	httpStatus?: number;
-	/** Kling's numeric code, or the gateway's string code. */
-	code?: number | string;
-	apiMessage?: string;
-	requestId?: string;
-	retryAfterMs?: number;
-	/** Network error code such as ECONNRESET. */
-	networkCode?: string;
-	/** False only when the request provably never reached the server (connection refused). */
-	bodySent: boolean;
-	/** What the body looked like when it was not the JSON envelope. */
-	bodyKind?: 'html' | 'truncated-json' | 'empty' | 'other';
-}
+export type CredentialCheck = { ok: true; baseUrl: string } | { ok: false; problem: string };
 
-export type ApiOutcome<T> = { ok: true; data: T; requestId?: string } | { ok: false; failure: ApiFailure };
-
-export async function getBaseUrl(ctx: IExecuteFunctions): Promise<string> {
-	const credentials = await ctx.getCredentials<{ baseUrl?: string }>(CREDENTIAL_TYPE);
-	return (credentials.baseUrl || 'https://api.cometapi.com').trim().replace(/\/+$/, '');
-}
-
-/** `Retry-After` is seconds or an HTTP date. */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-	const seconds = Number(value);
-	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-	const date = Date.parse(String(value));
-	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Turns a raw HTTP answer into the envelope's data or a described failure. Pure, for tests. */
-export function interpretResponse<T>(statusCode: number, headers: IDataObject, rawBody: unknown): ApiOutcome<T> {
-	const retryAfterMs = parseRetryAfter(headers['retry-after']);
-	const text = typeof rawBody === 'string' ? rawBody : rawBody === undefined ? '' : JSON.stringify(rawBody);
-	let parsed: IDataObject | undefined;
+/**
+ * The Base URL as the node will use it. User info would make axios send Basic auth instead of
+ * the key (and echo the password); a query or fragment would corrupt every path.
+ */
+export function checkBaseUrl(raw: unknown): CredentialCheck {
+	const text = (typeof raw === 'string' ? raw : '').trim() || DEFAULT_BASE_URL;
+	let url: URL;
 	try {
-		parsed = text.trim() ? (JSON.parse(text) as IDataObject) : undefined;
+		url = new URL(text);
 	} catch {
-		parsed = undefined;
+		return { ok: false, problem: `The credential's Base URL "${text}" is not a URL: use https://api.cometapi.com` };
 	}
-	if (!parsed || typeof parsed !== 'object') {
-		const trimmed = text.trim();
-		const bodyKind = !trimmed
-			? 'empty'
-			: trimmed.startsWith('<')
-				? 'html'
-				: trimmed.startsWith('{') || trimmed.startsWith('[')
-					? 'truncated-json'
-					: 'other';
-		return { ok: false, failure: { kind: 'malformed', httpStatus: statusCode, bodyKind, retryAfterMs, bodySent: true } };
+	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+		return { ok: false, problem: `The credential's Base URL must start with https:// (or http:// for a local proxy), not "${url.protocol}"` };
 	}
-	const gatewayError = parsed.error as IDataObject | undefined;
-	if (gatewayError && typeof gatewayError === 'object') {
+	if (url.username || url.password) {
+		return { ok: false, problem: "The credential's Base URL must not contain a user name or password: put only the API key in the API Key field" };
+	}
+	if (url.search || url.hash || /[?#]/.test(text)) {
+		return { ok: false, problem: "The credential's Base URL must not contain a query (?…) or fragment (#…): use https://api.cometapi.com" };
+	}
+	return { ok: true, baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, '') };
+}
+
+/** Everything about the credential that can be checked without a request. */
+export function checkCredentials(credentials: CometApiCredentials): CredentialCheck {
+	const key = typeof credentials.apiKey === 'string' ? credentials.apiKey : '';
+	if (!key.trim()) return { ok: false, problem: 'The credential has no API key: paste your CometAPI key (sk-...)' };
+	// Printable ASCII without spaces: anything else cannot go into an HTTP header intact.
+	if (/[^\u0021-\u007e]/.test(key)) {
 		return {
 			ok: false,
-			failure: {
-				kind: 'http',
-				httpStatus: statusCode,
-				// An empty code says nothing; the HTTP status decides then.
-				code: (gatewayError.code as string) || undefined,
-				apiMessage: String(gatewayError.message ?? ''),
-				retryAfterMs,
-				bodySent: true,
-			},
+			problem: 'The API key in the credential contains a space, line break or other character that keys never have: copy it again from your CometAPI console',
 		};
 	}
-	const requestId = typeof parsed.request_id === 'string' ? parsed.request_id : undefined;
-	const code = parsed.code === undefined ? undefined : Number(parsed.code);
-	if (statusCode >= 200 && statusCode < 300 && code === 0 && parsed.data && typeof parsed.data === 'object') {
-		return { ok: true, data: parsed.data as T, requestId };
-	}
-	return {
-		ok: false,
-		failure: {
-			kind: statusCode >= 200 && statusCode < 300 && code === 0 ? 'malformed' : 'http',
-			httpStatus: statusCode,
-			code: code ?? undefined,
-			apiMessage: typeof parsed.message === 'string' ? parsed.message : undefined,
-			requestId,
-			retryAfterMs,
-			bodySent: true,
-			bodyKind: code === 0 ? 'other' : undefined,
-		},
-	};
+	return checkBaseUrl(credentials.baseUrl);
+}
+
+export async function getBaseUrl(ctx: IExecuteFunctions): Promise<string> {
+	const credentials = await ctx.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
+	const check = checkBaseUrl(credentials.baseUrl);
+	// The router refuses a bad Base URL before any request; this is only reached with a good one.
+	return check.ok ? check.baseUrl : DEFAULT_BASE_URL;
+}
+
+export interface RequestLimits {
+	/** ms epoch: the answer must be complete by then (not an idle timer). */
+	deadline: number;
+	/** Ends the wait at once. Not given for creates: their answer must be heard out (it may carry a task id). */
+	signal?: AbortSignal;
+}
+
+export interface KlingRequest {
+	method: IHttpRequestMethods;
+	path: string;
+	body?: IDataObject;
+	/** For reads: the id asked for, when the answer's data lacks one. */
+	taskId?: string;
 }
 
 /**
- * One authenticated request to CometAPI. Never throws for HTTP or network trouble: it returns a
- * failure so each caller can decide what is safe to retry (a read always, a create almost never).
+ * One authenticated request. Never throws for HTTP or network trouble: it returns a failure so
+ * each caller can decide what is safe to retry (a read almost always, a create almost never).
+ * Throws only n8n's cancellation error when `limits.signal` aborts.
  */
-export async function klingRequest<T>(
+export async function klingRequest<T extends KlingTask = KlingTask>(
 	ctx: IExecuteFunctions,
-	method: IHttpRequestMethods,
-	path: string,
-	body?: IDataObject,
+	request: KlingRequest,
+	limits: RequestLimits,
 ): Promise<ApiOutcome<T>> {
 	const options: IHttpRequestOptions = {
-		method,
+		method: request.method,
 		baseURL: await getBaseUrl(ctx),
-		url: path,
-		headers: { Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
-		body,
+		url: request.path,
+		headers: { Accept: 'application/json', ...(request.body ? { 'Content-Type': 'application/json' } : {}) },
+		body: request.body,
 		// Raw text in, our own parsing: HTML pages and cut-off JSON must not crash the node.
 		encoding: 'text',
 		json: false,
 		returnFullResponse: true,
 		ignoreHttpStatusErrors: true,
-		timeout: REQUEST_TIMEOUT_MS,
+		// An idle guard only; the deadline race below bounds the whole answer.
+		timeout: Math.max(1000, limits.deadline - Date.now()),
 		// Video links live on another host; the key goes to the API's base URL only.
 		sendCredentialsOnCrossOriginRedirect: false,
 	};
+	const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options) as Promise<{
+		statusCode: number;
+		headers: IDataObject;
+		body: unknown;
+	}>;
 	try {
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options)) as {
-			statusCode: number;
-			headers: IDataObject;
-			body: unknown;
-		};
-		return interpretResponse<T>(response.statusCode, response.headers ?? {}, response.body);
-	} catch (error) {
-		return { ok: false, failure: describeNetworkError(error) };
-	}
-}
-
-/** n8n wraps axios errors; dig out the network code without keeping the request (it holds the key). */
-export function describeNetworkError(error: unknown): ApiFailure {
-	let current: unknown = error;
-	let networkCode: string | undefined;
-	for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
-		const candidate = (current as { code?: unknown }).code;
-		if (typeof candidate === 'string' && /^E[A-Z_]+$|^ERR_/.test(candidate)) {
-			networkCode = candidate;
-			break;
+		const settled = await settleBy(sent, limits.deadline, limits.signal);
+		if (!settled.done) {
+			if (settled.reason === 'aborted' && limits.signal) throwIfAborted(limits.signal);
+			return { ok: false, failure: { kind: 'timeout', reached: true } };
 		}
-		current = (current as { cause?: unknown }).cause;
+		const response = settled.value;
+		return interpretResponse<T>(response.statusCode, response.headers ?? {}, response.body, request.taskId);
+	} catch (error) {
+		if (limits.signal?.aborted) throwIfAborted(limits.signal);
+		return { ok: false, failure: describeRequestError(error) };
 	}
-	if (!networkCode) {
-		const message = String((error as { message?: unknown })?.message ?? '');
-		networkCode = /timeout/i.test(message) ? 'ETIMEDOUT' : /socket hang up/i.test(message) ? 'ECONNRESET' : 'EUNKNOWN';
-	}
-	return { kind: 'network', networkCode, bodySent: !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes(networkCode) };
 }

@@ -3,9 +3,13 @@
  * validate → create (retry only what was provably not created) → wait → download → output.
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
-import { pause, throwIfAborted } from '../../helpers/cancellation';
-import { backoffDelay, waitForTask } from '../../helpers/polling';
+import { throwIfAborted } from '../../helpers/cancellation';
+import { describeValue, formatDuration } from '../../helpers/format';
+import { waitForTask } from '../../helpers/polling';
+import type { RetryPolicy } from '../../helpers/retry';
+import { withRetries } from '../../helpers/retry';
 import type { CameraControlInput, Text2VideoBody } from '../../helpers/validation';
 import {
 	ASPECT_RATIOS,
@@ -14,20 +18,34 @@ import {
 	CAMERA_TYPES,
 	DEFAULT_MAX_NEGATIVE_PROMPT_LENGTH,
 	DEFAULT_MAX_PROMPT_LENGTH,
+	isValidTaskId,
 	KNOWN_MODELS,
 } from '../../helpers/validation';
 import type { ApiFailure, KlingTask } from '../../transport';
 import { klingRequest, TEXT2VIDEO_PATH } from '../../transport';
-import { isOutcomeUnknown, isSafeToResubmit, toNodeApiError } from '../../transport/errors';
-import type { Operation, RunContext } from '../types';
-import type { WaitParameters } from './common';
-import { finishTask, parameterError, readWaitParameters, taskJson, waitProperties } from './common';
+import { failureError, taskApiError } from '../../transport/messages';
+import { isTransientNotSent } from '../../transport/network';
+import { isCreateOutcomeUnknown, isRefusedForNow } from '../../transport/verdicts';
+import type { ItemContext, Operation } from '../types';
+import type { WaitParameters } from './wait';
+import { finishTask, parameterError, readWaitParameters, taskJson, waitProperties } from './wait';
 
-const show = { resource: ['video'], operation: ['create'] };
-/** Rate-limited creates (429, 1302, 1303) were not created: wait and resend, about 4 minutes at most. */
-const MAX_CREATE_ATTEMPTS = 8;
-const CREATE_BACKOFF = { baseMs: 2000, maxMs: 60_000 };
-export const DEFAULT_CREATE_CONCURRENCY = 5;
+/**
+ * Refused creates (429, 1302, 1303) made no task: they are sent again within one budget per
+ * item. Backing off releases the item's create slot, so other items go ahead meanwhile.
+ */
+export const CREATE_POLICY: RetryPolicy = {
+	maxAttempts: 10,
+	baseDelayMs: 2000,
+	maxDelayMs: 30_000,
+	maxRetryAfterMs: 60_000,
+	budgetMs: 3 * 60_000,
+};
+/** A refused connection is tried this often (a restarting proxy), then reported: well within a minute. */
+const MAX_NOT_SENT_TRIES = 3;
+/** One create request, from sending to the last byte. */
+const CREATE_REQUEST_MS = 60_000;
+const DEFAULT_CREATE_CONCURRENCY = 5;
 
 const axisFields: INodeProperties[] = CAMERA_AXES.map((axis) => ({
 	displayName: axis.charAt(0).toUpperCase() + axis.slice(1),
@@ -39,7 +57,7 @@ const axisFields: INodeProperties[] = CAMERA_AXES.map((axis) => ({
 	displayOptions: { show: { type: ['simple'] } },
 }));
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Prompt',
 		name: 'prompt',
@@ -49,7 +67,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'A happy scene of a vacation on the beach',
 		description: 'What the video should show',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Model',
@@ -61,7 +78,6 @@ export const description: INodeProperties[] = [
 		],
 		default: 'kling-v2-6',
 		description: 'The Kling model_name to use. Newer models cost more and take longer.',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Model Name',
@@ -71,7 +87,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'kling-v3-omni',
 		description: 'Any model_name CometAPI offers for Kling text-to-video',
-		displayOptions: { show: { ...show, model: ['custom'] } },
+		displayOptions: { show: { model: ['custom'] } },
 	},
 	...waitProperties('create'),
 	{
@@ -80,7 +96,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Field',
 		default: {},
-		displayOptions: { show },
 		options: [
 			{
 				displayName: 'Aspect Ratio',
@@ -185,7 +200,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		displayOptions: { show },
 		options: [
 			{
 				displayName: 'Create Requests at Once',
@@ -215,6 +229,9 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+
+export const description = updateDisplayOptions({ show: { resource: ['video'], operation: ['create'] } }, properties);
 
 export interface PreparedCreate extends WaitParameters {
 	body: Text2VideoBody;
@@ -247,62 +264,127 @@ function prepare(this: IExecuteFunctions, itemIndex: number): PreparedCreate {
 	}
 }
 
-/** Sends the create; resends only when the server said no task was created. */
+function createRequestsAtOnce(this: IExecuteFunctions): number {
+	const value = Number(this.getNodeParameter('options.createConcurrency', 0, DEFAULT_CREATE_CONCURRENCY));
+	return Number.isFinite(value) && value >= 1 ? Math.floor(value) : DEFAULT_CREATE_CONCURRENCY;
+}
+
+/** Where to look for a task whose create answer was lost. */
+function findTaskHint(body: Text2VideoBody): string {
+	const where = ['the task list in your CometAPI console'];
+	if (body.external_task_id) where.push(`External Task ID "${body.external_task_id}"`);
+	if (body.callback_url) where.push('your Callback URL');
+	return `Do not simply run again: check ${where.join(', ')}. Set an External Task ID to recognise tasks in future`;
+}
+
+/**
+ * Sends the create. Sent again only when nothing was created (rate limited, or the connection
+ * was refused); a create whose outcome is unknown is never resent. The answer of a sent create
+ * is always heard out, even after Stop or a sibling's failure, because it may carry a task id.
+ */
 export async function submitTask(
 	ctx: IExecuteFunctions,
 	body: Text2VideoBody,
-	itemIndex: number,
-	run: RunContext,
-	random: () => number = Math.random,
+	item: ItemContext,
+	deadline: number,
+	random?: () => number,
 ): Promise<KlingTask> {
-	let failure: ApiFailure | undefined;
-	for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
-		if (attempt > 0 && failure) {
-			const delay = backoffDelay(attempt - 1, CREATE_BACKOFF, failure.retryAfterMs, random);
-			ctx.logger.debug(`Kling create for item ${itemIndex} was not accepted (rate limit), resending in ${delay} ms`);
-			await pause(delay, run.signal);
+	const { itemIndex } = item;
+	let notSentTries = 0;
+	const outcome = await withRetries<KlingTask, ApiFailure>(
+		CREATE_POLICY,
+		{
+			deadline,
+			signal: item.signal,
+			random,
+			onRetry: (delay) => item.log(`Kling create for item ${itemIndex} was not accepted, sending it again in ${delay} ms`),
+		},
+		async () => {
+			const answer = await item.createSlots.run(() => {
+				// Queued behind other items: a stop in the meantime means this one is never sent.
+				throwIfAborted(item.signal);
+				return klingRequest(
+					ctx,
+					{ method: 'POST', path: TEXT2VIDEO_PATH, body: body as unknown as IDataObject },
+					{ deadline: Math.min(deadline, Date.now() + CREATE_REQUEST_MS) },
+				);
+			});
+			if (answer.ok) return { ok: true, value: answer.data };
+			const failure = answer.failure;
+			if (isTransientNotSent(failure)) notSentTries++;
+			const retry = isRefusedForNow(failure) && (failure.reached || notSentTries < MAX_NOT_SENT_TRIES);
+			return { ok: false, failure, retry, retryAfterMs: failure.retryAfterMs };
+		},
+	);
+
+	if (outcome.ok) {
+		const task = outcome.value;
+		if (!isValidTaskId(task.task_id)) {
+			// Created and billed, but the id cannot be used safely in a path or a file name.
+			item.ledger.unknownCreate(itemIndex, `CometAPI answered with an unusable task id ${describeValue(JSON.stringify(task.task_id), 140)}`);
+			throw taskApiError(ctx.getNode(), {
+				message: `CometAPI created a task but answered with an id that is not a valid task id: ${describeValue(JSON.stringify(task.task_id), 140)}`,
+				description: `${findTaskHint(body)}.`,
+				itemIndex,
+			});
 		}
-		await throwIfAborted(run.signal);
-		const outcome = await klingRequest<KlingTask>(ctx, 'POST', TEXT2VIDEO_PATH, body as unknown as IDataObject);
-		if (outcome.ok && outcome.data.task_id) return outcome.data;
-		failure = outcome.ok ? { kind: 'malformed', httpStatus: 200, bodyKind: 'other', bodySent: true } : outcome.failure;
-		await throwIfAborted(run.signal);
-		if (!isSafeToResubmit(failure)) break;
+		return task;
 	}
-	const unknown = isOutcomeUnknown(failure as ApiFailure);
-	throw toNodeApiError(ctx.getNode(), failure as ApiFailure, {
-		itemIndex,
-		apiKey: run.apiKey,
-		message: unknown ? 'The create request reached CometAPI but no usable answer came back: a task may have been created and billed' : undefined,
-		hint: unknown
-			? `Do not simply run again. Check the task list in your CometAPI console${body.external_task_id ? ` for External Task ID "${body.external_task_id}"` : ''}${body.callback_url ? ' or your Callback URL' : ''}; set an External Task ID to recognise tasks in future`
-			: isSafeToResubmit(failure as ApiFailure)
-				? `No task was created. CometAPI kept refusing after ${MAX_CREATE_ATTEMPTS} tries: lower Options → Create Requests at Once or try again later`
-				: 'No task was created',
-	});
+
+	const { failure, attempts, elapsedMs } = outcome;
+	const tried = `${attempts} ${attempts === 1 ? 'try' : 'tries'} over ${formatDuration(elapsedMs)}`;
+	if (isCreateOutcomeUnknown(failure)) {
+		item.ledger.unknownCreate(itemIndex, failure.kind === 'timeout' ? 'no answer in time' : `${failure.kind} ${failure.networkCode ?? failure.httpStatus ?? ''}`.trim());
+		throw failureError(ctx.getNode(), failure, {
+			itemIndex,
+			kind: 'create',
+			baseUrl: item.baseUrl,
+			message: 'The create request reached CometAPI but no usable answer came back: a task may have been created and billed',
+			hint: findTaskHint(body),
+		});
+	}
+	let hint = 'No task was created, nothing was billed';
+	if (!failure.reached) {
+		hint = `No task was created, nothing was billed (${tried}). Check the credential's Base URL (${item.baseUrl}) and that n8n can reach it`;
+	} else if (isRefusedForNow(failure)) {
+		const why = outcome.gaveUp === 'deadline' ? 'until the Timeout ran out' : `for ${formatDuration(elapsedMs)} (${attempts} tries)`;
+		hint = `No task was created, nothing was billed. CometAPI kept refusing the create ${why}: lower Options → Create Requests at Once, or try again later`;
+	}
+	throw failureError(ctx.getNode(), failure, { itemIndex, kind: 'create', baseUrl: item.baseUrl, hint });
 }
 
-async function execute(
-	this: IExecuteFunctions,
-	prepared: PreparedCreate,
-	itemIndex: number,
-	run: RunContext,
-): Promise<INodeExecutionData> {
-	const created = await run.createSlots.run(() => submitTask(this, prepared.body, itemIndex, run));
-	run.trackTask(itemIndex, created.task_id, created.task_status);
-	this.logger.debug(`Kling task ${created.task_id} created for item ${itemIndex}`);
-	if (prepared.waitMode === 'none' || !prepared.wait) return { json: taskJson(created) };
+async function execute(this: IExecuteFunctions, prepared: PreparedCreate, item: ItemContext): Promise<INodeExecutionData> {
+	const { itemIndex } = item;
+	const startedAt = Date.now();
+	// Waiting: Timeout bounds the whole item. Not waiting: the create's own budget does.
+	const deadline = prepared.wait
+		? startedAt + prepared.wait.timeoutMs
+		: startedAt + CREATE_POLICY.budgetMs + CREATE_REQUEST_MS;
+	const created = await submitTask(this, prepared.body, item, deadline);
+	item.ledger.task(itemIndex, created.task_id, created.task_status);
+	// A task exists: from here on, Stop ends the wait, not the task, and the ledger keeps its id.
+	throwIfAborted(item.signal);
+	if (prepared.waitMode === 'none' || !prepared.wait) {
+		item.ledger.finished(itemIndex);
+		return { json: taskJson(created) };
+	}
 
 	const finished = await waitForTask(this, created.task_id, {
-		...prepared.wait,
 		itemIndex,
-		signal: run.signal,
+		path: TEXT2VIDEO_PATH,
+		baseUrl: item.baseUrl,
+		signal: item.signal,
+		deadline,
+		pollIntervalMs: prepared.wait.pollIntervalMs,
+		timeoutMs: prepared.wait.timeoutMs,
 		readFirst: false,
 		lastKnown: created,
-		apiKey: run.apiKey,
+		log: item.log,
+		onRead: (task) => item.ledger.status(itemIndex, task.task_status),
 	});
-	run.trackTask(itemIndex, finished.task_id, finished.task_status);
-	return await finishTask(this, finished, itemIndex, prepared, run);
+	const output = await finishTask(this, finished, prepared, item, deadline);
+	item.ledger.finished(itemIndex);
+	return output;
 }
 
-export const create: Operation<PreparedCreate> = { description, prepare, execute };
+export const create: Operation<PreparedCreate> = { description, prepare, execute, createRequestsAtOnce };

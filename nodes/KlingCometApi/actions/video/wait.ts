@@ -1,28 +1,28 @@
+/** Wait and download settings (shared by Create and Get), and turning a finished task into an output item. */
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { downloadVideo } from '../../helpers/download';
+import { describeValue } from '../../helpers/format';
 import type { WaitSettings } from '../../helpers/validation';
-import { ParameterError, validateBinaryPropertyName, validateWaitSettings } from '../../helpers/validation';
+import { ParameterError, validateBinaryPropertyName, validateWaitSettings, videoFileName } from '../../helpers/validation';
 import type { KlingTask } from '../../transport';
-import { taskApiError } from '../../transport/errors';
-import type { RunContext } from '../types';
+import { taskApiError } from '../../transport/messages';
+import type { ItemContext } from '../types';
 
 export type WaitMode = 'none' | 'poll';
+type OperationName = 'create' | 'get';
 export const DEFAULT_WAIT_MODE = { create: 'poll', get: 'none' } as const;
 
-/** Wait and download settings; the same for Create and Get, only the defaults differ. */
-export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
-	const defaultMode: WaitMode = DEFAULT_WAIT_MODE[operation];
-	const show = { resource: ['video'], operation: [operation] };
-	const whenPolling = { show: { ...show, waitMode: ['poll'] } };
+/** The wait and download parameters; the operation scopes them with updateDisplayOptions. */
+export function waitProperties(operation: OperationName): INodeProperties[] {
+	const whenPolling = { show: { waitMode: ['poll'] } };
 	return [
 		{
 			displayName: 'Wait Mode',
 			name: 'waitMode',
 			type: 'options',
 			noDataExpression: true,
-			displayOptions: { show },
 			options: [
 				{
 					name: 'Return Task Immediately',
@@ -35,7 +35,7 @@ export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
 					description: 'Read the task every Poll Interval until it succeeds or fails, then output the finished video',
 				},
 			],
-			default: defaultMode,
+			default: DEFAULT_WAIT_MODE[operation],
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',
@@ -53,7 +53,7 @@ export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
 			typeOptions: { minValue: 0.1, maxValue: 240, numberPrecision: 1 },
 			default: 20,
 			description:
-				'How long to wait before giving up. The task keeps running on CometAPI after a time-out; the error names its task ID for a later Get Task.',
+				'How long the whole item may take: create, wait and download. The task keeps running on CometAPI after a time-out; the error names its task ID for a later Get Task.',
 			displayOptions: whenPolling,
 		},
 		{
@@ -63,7 +63,7 @@ export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
 			default: true,
 			description:
 				'Whether to download the finished MP4 into a binary field, ready for an upload node. Video links expire, so this is the safe choice.',
-			displayOptions: operation === 'create' ? whenPolling : { show },
+			displayOptions: operation === 'create' ? whenPolling : undefined,
 		},
 		{
 			displayName: 'Put Output File in Field',
@@ -71,9 +71,7 @@ export function waitProperties(operation: 'create' | 'get'): INodeProperties[] {
 			type: 'string',
 			default: 'data',
 			hint: 'The name of the output binary field to put the video in',
-			displayOptions: {
-				show: { ...(operation === 'create' ? whenPolling.show : show), download: [true] },
-			},
+			displayOptions: { show: { ...(operation === 'create' ? whenPolling.show : {}), download: [true] } },
 		},
 	];
 }
@@ -86,11 +84,7 @@ export interface WaitParameters {
 }
 
 /** Reads and checks the wait/download settings of one item; no I/O. */
-export function readWaitParameters(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	operation: 'create' | 'get',
-): WaitParameters {
+export function readWaitParameters(ctx: IExecuteFunctions, itemIndex: number, operation: OperationName): WaitParameters {
 	const waitMode = ctx.getNodeParameter('waitMode', itemIndex, DEFAULT_WAIT_MODE[operation]) as WaitMode;
 	if (waitMode !== 'none' && waitMode !== 'poll') {
 		throw new ParameterError('waitMode', 'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)');
@@ -102,9 +96,7 @@ export function readWaitParameters(
 	// Create without waiting has no video yet; Get can find a finished one either way.
 	const mayDownload = waitMode === 'poll' || operation === 'get';
 	const download = mayDownload && (ctx.getNodeParameter('download', itemIndex, true) as boolean);
-	const binaryPropertyName = download
-		? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'))
-		: 'data';
+	const binaryPropertyName = download ? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')) : 'data';
 	return { waitMode, wait, download, binaryPropertyName };
 }
 
@@ -120,8 +112,9 @@ export function parameterError(ctx: IExecuteFunctions, error: unknown, itemIndex
 }
 
 export function firstVideoUrl(task: KlingTask): string | undefined {
-	const url = task.task_result?.videos?.[0]?.url;
-	return typeof url === 'string' && url ? url : undefined;
+	const videos = task.task_result && typeof task.task_result === 'object' ? task.task_result.videos : undefined;
+	const url = Array.isArray(videos) ? videos[0]?.url : undefined;
+	return typeof url === 'string' && url.trim() ? url.trim() : undefined;
 }
 
 /** The output JSON: the task as the API returned it, plus the first video's URL once it exists. */
@@ -136,21 +129,22 @@ function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, m
 
 /**
  * A task in a final state → the output item: a failure or a success without a video is an error
- * naming the task; a success gets its video downloaded when asked.
+ * naming the task; a success gets its video downloaded when asked, within the deadline.
  */
 export async function finishTask(
 	ctx: IExecuteFunctions,
 	task: KlingTask,
-	itemIndex: number,
 	parameters: WaitParameters,
-	run: RunContext,
+	item: ItemContext,
+	deadline?: number,
 ): Promise<INodeExecutionData> {
+	const { itemIndex } = item;
 	if (task.task_status === 'failed') {
 		throw taskError(
 			ctx,
 			task,
 			itemIndex,
-			`Kling task ${task.task_id} failed: ${task.task_status_msg || 'no reason given'}`,
+			`Kling task ${task.task_id} failed: ${describeValue(task.task_status_msg) || 'no reason given'}`,
 			"Kling could not make this video; the reason above is the API's task_status_msg. Change the prompt or parameters and create a new task.",
 		);
 	}
@@ -164,12 +158,19 @@ export async function finishTask(
 			'This usually means the result was withheld by content filtering. Rephrase the prompt and create a new task.',
 		);
 	}
-	const item: INodeExecutionData = { json: taskJson(task) };
+	item.ledger.status(itemIndex, task.task_status, url);
+	const output: INodeExecutionData = { json: taskJson(task) };
 	if (parameters.download) {
-		const binary = await run.downloadSlots.run(() =>
-			downloadVideo(ctx, url, { taskId: task.task_id, itemIndex, signal: run.signal }),
+		const binary = await item.downloadSlots.run(() =>
+			downloadVideo(ctx, url, {
+				taskId: task.task_id,
+				fileName: videoFileName(task.task_id),
+				itemIndex,
+				signal: item.signal,
+				deadline,
+			}),
 		);
-		item.binary = { [parameters.binaryPropertyName]: binary };
+		output.binary = { [parameters.binaryPropertyName]: binary };
 	}
-	return item;
+	return output;
 }

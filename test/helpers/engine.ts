@@ -15,6 +15,7 @@ process.env.N8N_BINARY_DATA_STORAGE_PATH ??= path.join(STORAGE_ROOT, 'binary');
 process.env.N8N_DEFAULT_BINARY_DATA_MODE ??= 'filesystem';
 process.env.N8N_DIAGNOSTICS_ENABLED = 'false';
 
+import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
 import { BinaryDataService, ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
 // Not exported from the package root.
@@ -38,7 +39,8 @@ import type {
 } from 'n8n-workflow';
 import { createDeferredPromise, createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 
-const DIST = path.resolve(__dirname, '..', '..', 'dist');
+// KLING_DIST: run the suite against another build (e.g. an older commit's) to show what it catches.
+const DIST = process.env.KLING_DIST ?? path.resolve(__dirname, '..', '..', 'dist');
 // The shipped artefact, not the sources: what the tests pass is what users install.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { KlingCometApi } = require(path.join(DIST, 'nodes/KlingCometApi/KlingCometApi.node.js'));
@@ -128,11 +130,22 @@ class TestCredentialsHelper extends ICredentialsHelper {
 	async updateCredentialsOauthTokenData() {}
 }
 
+/** Every line n8n's logger got during the tests (nodes log through it), newest last. */
+export const engineLogs: Array<{ level: string; message: string }> = [];
+const captureLogger = {
+	error: (message: string) => engineLogs.push({ level: 'error', message }),
+	warn: (message: string) => engineLogs.push({ level: 'warn', message }),
+	info: (message: string) => engineLogs.push({ level: 'info', message }),
+	debug: (message: string) => engineLogs.push({ level: 'debug', message }),
+	scoped: () => captureLogger,
+};
+
 let initialised: Promise<void> | undefined;
 function initialiseEngine(): Promise<void> {
 	initialised ??= (async () => {
 		// Its 60 s clean-up timer would keep jest alive; nothing here uses SSH.
 		Container.set(SSHClientsManager, { getClient: async () => undefined, onShutdown: () => {} } as never);
+		Container.set(Logger, captureLogger as never);
 		await Container.get(BinaryDataService).init();
 	})();
 	return initialised;

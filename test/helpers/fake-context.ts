@@ -29,8 +29,10 @@ export interface RecordedRequest {
 }
 
 export interface FakeOptions {
-	/** Node parameters; a function gives per-item values. */
-	parameters?: IDataObject | ((name: string, itemIndex: number) => unknown);
+	/** Node parameters (dotted names such as options.createConcurrency are looked up inside). */
+	parameters?: IDataObject;
+	/** Per-item values of some parameters, by item index. */
+	itemParameters?: Record<string, unknown[]>;
 	items?: IDataObject[];
 	credentials?: IDataObject;
 	/** Answers to authenticated API requests, in order, or computed per request. */
@@ -66,6 +68,7 @@ async function answer(scripted: Scripted, options: IHttpRequestOptions, asStream
 		});
 	}
 	if (scripted instanceof Error) throw scripted;
+	if (scripted.body instanceof Readable) return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body: scripted.body };
 	const body = scripted.body === undefined ? '' : typeof scripted.body === 'string' || Buffer.isBuffer(scripted.body) ? scripted.body : JSON.stringify(scripted.body);
 	return {
 		statusCode: scripted.statusCode,
@@ -78,14 +81,16 @@ export function fakeContext(options: FakeOptions = {}) {
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
 	const customData: Record<string, string> = {};
-	const items: INodeExecutionData[] = (options.items ?? [{}]).map((json) => ({ json }));
+	const itemCount = Math.max(options.items?.length ?? 1, ...Object.values(options.itemParameters ?? {}).map((values) => values.length));
+	const items: INodeExecutionData[] = (options.items ?? Array.from({ length: itemCount }, () => ({}))).map((json) => ({ json }));
 	const node = unitNode(options.nodeName);
 	const credentials = options.credentials ?? { apiKey: UNIT_KEY, baseUrl: UNIT_BASE_URL };
 	let apiCount = 0;
 	let cdnCount = 0;
 
 	const parameter = (name: string, itemIndex: number, fallback?: unknown) => {
-		const value = typeof options.parameters === 'function' ? options.parameters(name, itemIndex) : lookup(options.parameters ?? {}, name);
+		const perItem = options.itemParameters?.[name];
+		const value = perItem ? perItem[itemIndex] : lookup(options.parameters ?? {}, name);
 		return value === undefined ? fallback : value;
 	};
 	const record = (requestOptions: IHttpRequestOptions, authenticated: boolean): RecordedRequest => {

@@ -9,7 +9,16 @@ export type FaultType =
 	| 'reset'
 	| 'slow'
 	| 'gateway'
-	| 'nobody';
+	| 'nobody'
+	| 'trickle'
+	| 'stall'
+	| 'hang'
+	| 'html404'
+	| 'echokey'
+	| 'nocode'
+	| 'wrongtype'
+	| 'empty'
+	| 'short';
 
 export interface FaultSpec {
 	on?: 'create' | 'read' | 'download' | 'models' | 'any';

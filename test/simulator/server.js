@@ -9,7 +9,13 @@
  *
  * Per-task behaviour can be chosen in the prompt, so workflows run in a real n8n can steer it:
  *   [sim:fail]  [sim:novideo]  [sim:unsafe]  [sim:nobalance]  [sim:ms=2500]  [sim:size=524288000]  [sim:expired]
+ *   [sim:echokey] (the task fails with a message echoing the caller's key, in several encodings)
+ *   [sim:msgobject] (task_status_msg is an object)  [sim:dataurl] (the video URL is a data: URL)
+ *   [sim:badid] (the create answers task_id "../../tmp/evil")
  * Faults are injected with `sim.fault({on, type, times, retryAfter, delayMs})` or POST /__sim/faults.
+ * Hostile faults: trickle (headers, then a byte every delayMs), stall (headers, then nothing),
+ * hang (no answer at all), html404, echokey (401 echoing the key), nocode (200 without `code`),
+ * and for downloads: wrongtype (200 text/html), empty (0 bytes), short (fewer bytes than Content-Length).
  */
 const http = require('node:http');
 const fs = require('node:fs');
@@ -23,7 +29,31 @@ const KNOWN_MODELS = ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-m
 const RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'];
 const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
 const AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
-const FAULT_TYPES = ['rate429', 'concurrency1303', 'status500', 'status503', 'status504', 'html', 'truncated', 'reset', 'slow', 'gateway', 'nobody'];
+const FAULT_TYPES = [
+	'rate429', 'concurrency1303', 'status500', 'status503', 'status504', 'html', 'truncated', 'reset', 'slow', 'gateway', 'nobody',
+	'trickle', 'stall', 'hang', 'html404', 'echokey', 'nocode', 'wrongtype', 'empty', 'short',
+];
+
+/** Every form in which a careless gateway might echo a key. */
+function echoedKey(key) {
+	const bare = key.replace(/^[A-Za-z]{1,6}[-_]/, '');
+	return `Bearer ${key}; key=${bare}; url=${encodeURIComponent(key)}; b64=${Buffer.from(key).toString('base64')}`;
+}
+
+/** Headers now, then the body one byte every `everyMs` until the client goes away. */
+function trickle(res, status, text, everyMs) {
+	res.writeHead(status, { 'Content-Type': 'application/json' });
+	let i = 0;
+	const timer = setInterval(() => {
+		if (res.destroyed || i >= text.length) {
+			clearInterval(timer);
+			if (!res.destroyed) res.end();
+			return;
+		}
+		res.write(text[i++]);
+	}, everyMs);
+	res.on('close', () => clearInterval(timer));
+}
 
 function directive(prompt, name) {
 	const match = new RegExp(`\\[sim:${name}(?:=([^\\]]+))?\\]`).exec(prompt || '');
@@ -131,6 +161,21 @@ async function createSimulator(options = {}) {
 			case 'reset':
 				req.socket.destroy();
 				return true;
+			case 'trickle':
+				trickle(res, 200, JSON.stringify({ code: 0, message: 'success', data: { task_id: 'trickled', task_status: 'processing' } }), fault.delayMs ?? 2000);
+				return true;
+			case 'stall':
+				res.writeHead(200, { 'Content-Type': 'application/json' });
+				res.write('{"code":0,');
+				return true;
+			case 'hang':
+				return true;
+			case 'html404':
+				send(res, 404, '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>');
+				return true;
+			case 'echokey':
+				klingError(res, 401, 1002, `Authorization is invalid: ${echoedKey(String(req.headers.authorization || '').replace(/^Bearer\s+/i, ''))}`);
+				return true;
 			default:
 				return false;
 		}
@@ -146,6 +191,7 @@ async function createSimulator(options = {}) {
 		};
 		if (forCreate) return base;
 		base.task_status_msg = task.status === 'failed' ? task.failMessage : '';
+		if (task.echoKey) base.task_info = { ...base.task_info, note: echoedKey(config.apiKey) };
 		if (task.status === 'succeed') {
 			base.task_result = task.noVideo
 				? { videos: [] }
@@ -153,7 +199,9 @@ async function createSimulator(options = {}) {
 						videos: [
 							{
 								id: `v-${task.id}`,
-								url: `${cdnUrl}/videos/${task.id}.mp4?expires=${task.expiresAt}`,
+								url: task.dataUrl
+									? `data:video/mp4;base64,${fs.readFileSync(FIXTURE).toString('base64')}`
+									: `${cdnUrl}/videos/${task.id}.mp4?expires=${task.expiresAt}`,
 								duration: task.duration,
 							},
 						],
@@ -250,8 +298,14 @@ async function createSimulator(options = {}) {
 			updatedAt: now(),
 			durationMs: ms,
 			size,
-			outcome: directive(prompt, 'fail') ? 'failed' : 'succeed',
-			failMessage: 'Failure to pass the risk control system',
+			outcome: directive(prompt, 'fail') || directive(prompt, 'echokey') || directive(prompt, 'msgobject') ? 'failed' : 'succeed',
+			failMessage: directive(prompt, 'echokey')
+				? `upstream refused ${echoedKey(config.apiKey)}`
+				: directive(prompt, 'msgobject')
+					? { reason: 'risk control', detail: { score: 0.97 } }
+					: 'Failure to pass the risk control system',
+			echoKey: Boolean(directive(prompt, 'echokey')),
+			dataUrl: Boolean(directive(prompt, 'dataurl')),
 			noVideo: Boolean(directive(prompt, 'novideo')),
 			expireImmediately: Boolean(directive(prompt, 'expired')),
 			duration: body.duration ?? '5',
@@ -317,7 +371,7 @@ async function createSimulator(options = {}) {
 		record.body = body.value;
 		const fault = takeFault(record.kind);
 		record.fault = fault?.type;
-		if (fault && fault.type !== 'reset' && (await applyFault(fault, req, res))) return;
+		if (fault && fault.type !== 'reset' && fault.type !== 'nocode' && (await applyFault(fault, req, res))) return;
 		if (!authorize(req, res)) return;
 		record.authorized = true;
 
@@ -347,7 +401,11 @@ async function createSimulator(options = {}) {
 			record.taskId = task.id;
 			// A reset after the task exists: the client cannot know whether it was created.
 			if (fault?.type === 'reset') return void req.socket.destroy();
-			return send(res, 200, envelope(publicTask(task, { forCreate: true })));
+			const created = publicTask(task, { forCreate: true });
+			if (directive(value.prompt, 'badid')) created.task_id = '../../tmp/evil';
+			// Quirk seen in the wild: a 200 without `code` (or with code 200 / "success").
+			if (fault?.type === 'nocode') return send(res, 200, { ...[{}, { code: 200 }, { code: 'success' }][requests.length % 3], message: 'ok', data: created });
+			return send(res, 200, envelope(created));
 		}
 		if (record.kind === 'read') {
 			const id = decodeURIComponent(url.pathname.split('/').pop());
@@ -396,6 +454,24 @@ async function createSimulator(options = {}) {
 			if (fault.type === 'reset') return void req.socket.destroy();
 			if (fault.type === 'status500') return send(res, 500, '<html><body>Internal error</body></html>');
 			if (fault.type === 'status503') return send(res, 503, '<html><body>Service unavailable</body></html>');
+			if (fault.type === 'wrongtype') return send(res, 200, '<html><body>Please log in</body></html>');
+			if (fault.type === 'hang') return;
+			if (fault.type === 'empty') {
+				res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': 0 });
+				return void res.end();
+			}
+			if (fault.type === 'trickle' || fault.type === 'stall') {
+				res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': 10 * 1024 * 1024 });
+				if (fault.type === 'stall') return void res.write(Buffer.alloc(1024));
+				const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(Buffer.alloc(1))), fault.delayMs ?? 2000);
+				return void res.on('close', () => clearInterval(timer));
+			}
+			if (fault.type === 'short') {
+				const data = fs.readFileSync(FIXTURE);
+				res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': data.length + 1000 });
+				res.write(data);
+				return void setTimeout(() => req.socket.destroy(), 50);
+			}
 		}
 		if (!task || task.status !== 'succeed') return send(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
 		const expires = Number(url.searchParams.get('expires'));

@@ -24,6 +24,7 @@ export function secretForms(secret: string): string[] {
 		if (value.length >= MIN_SECRET_LENGTH) forms.add(value);
 	};
 	const trimmed = secret.trim();
+	if (trimmed.length < MIN_SECRET_LENGTH) return [];
 	for (const value of new Set([secret, trimmed])) {
 		add(value);
 		add(encodeURIComponent(value));

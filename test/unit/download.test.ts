@@ -1,0 +1,115 @@
+import { Readable } from 'node:stream';
+
+import { checkVideoUrl, downloadVideo } from '../../nodes/KlingCometApi/helpers/download';
+import type { DownloadOptions } from '../../nodes/KlingCometApi/helpers/download';
+import type { Scripted } from '../helpers/fake-context';
+import { fakeContext, networkError, video } from '../helpers/fake-context';
+
+const URL_ = 'https://cdn.example.test/t1.mp4';
+const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
+	taskId: 't1',
+	fileName: 't1.mp4',
+	itemIndex: 0,
+	signal: new AbortController().signal,
+	random: () => 1,
+	...extra,
+});
+const download = async (cdn: Scripted[], extra: Partial<DownloadOptions> = {}, url = URL_) => {
+	const fake = fakeContext({ cdn });
+	const outcome = await downloadVideo(fake.ctx, url, options(extra)).then(
+		(binary) => ({ binary, error: undefined }),
+		(error) => ({ binary: undefined, error }),
+	);
+	return { ...fake, ...outcome };
+};
+
+/** A body whose socket never receives another byte, and which never ends. */
+function stalledBody(): Readable {
+	const body = new Readable({ read() {} }) as Readable & { socket: { bytesRead: number } };
+	body.socket = { bytesRead: 100 };
+	return body;
+}
+
+describe('downloadVideo', () => {
+	it('streams the file without credentials, as video/mp4 under the given name', async () => {
+		const run = await download([video(3000)]);
+		expect(run.binary).toMatchObject({ fileName: 't1.mp4', mimeType: 'video/mp4', bytes: 3000 });
+		expect(run.downloads()).toEqual([expect.objectContaining({ url: URL_, authenticated: false })]);
+		expect(run.downloads()[0].options).toMatchObject({ encoding: 'stream', returnFullResponse: true, ignoreHttpStatusErrors: true });
+	});
+
+	it.each([
+		['data:video/mp4;base64,AAAA', /it is a data: link/],
+		['file:///etc/passwd', /it is a file: link/],
+		['not a url', /not a valid URL/],
+		['https://user:pw@cdn.example.test/x.mp4', /user name or password/],
+	])('refuses %s without a request', async (url, message) => {
+		const run = await download([video()], {}, url);
+		expect(run.error.message).toMatch(message);
+		expect(run.error.message).toContain('Kling task t1');
+		expect(run.requests).toHaveLength(0);
+	});
+
+	it.each<[string, Scripted, RegExp]>([
+		['an HTML page', { statusCode: 200, body: '<html>login</html>', headers: { 'content-type': 'text/html; charset=utf-8' } }, /returned text\/html; charset=utf-8, not a video/],
+		['an API answer', { statusCode: 200, body: '{}', headers: { 'content-type': 'application/json' } }, /not a video/],
+		['an empty file (Content-Length 0)', { statusCode: 200, body: '', headers: { 'content-type': 'video/mp4', 'content-length': '0' } }, /empty file/],
+		['an empty file (no length)', { statusCode: 200, body: '', headers: { 'content-type': 'video/mp4' } }, /empty file/],
+		['an expired link (403)', { statusCode: 403, body: 'denied' }, /has expired \(HTTP 403\): run Get Task again/],
+		['a missing file (404)', { statusCode: 404, body: 'no' }, /has expired \(HTTP 404\)/],
+		['a 400', { statusCode: 400, body: 'bad' }, /failed: the file server answered HTTP 400/],
+	])('%s is an error naming the task, not retried', async (_name, answer, message) => {
+		const run = await download([answer, video()]);
+		expect(run.error.message).toMatch(message);
+		expect(run.error.context).toMatchObject({ taskId: 't1', taskStatus: 'succeed' });
+		expect(run.downloads()).toHaveLength(1);
+	});
+
+	it('a transfer shorter than its Content-Length is broken and tried again', async () => {
+		const run = await download([video(1000, { 'content-length': '5000' }), video(1000)]);
+		expect(run.binary).toMatchObject({ bytes: 1000 });
+		expect(run.downloads()).toHaveLength(2);
+	});
+
+	it('temporary trouble (5xx, 429, a reset) is retried up to 3 tries, then reported as "the video exists"', async () => {
+		const ok = await download([{ statusCode: 503, body: 'x' }, networkError('ECONNRESET'), video()]);
+		expect(ok.binary).toBeDefined();
+		const failed = await download([{ statusCode: 500, body: 'x' }]);
+		expect(failed.downloads()).toHaveLength(3);
+		expect(failed.error.message).toMatch(/failed: the file server answered HTTP 500\. The video exists: run Get Task/);
+	});
+
+	it('a transfer that stalls is ended by the minimum-progress rule and tried again', async () => {
+		const run = await download([{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }, video()], { stallMs: 1500 });
+		expect(run.binary).toBeDefined();
+		expect(run.downloads()).toHaveLength(2);
+	});
+
+	it('the deadline ends a download that never finishes', async () => {
+		const started = Date.now();
+		const run = await download([{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }], { deadline: started + 800 });
+		expect(run.error.message).toMatch(/did not finish in time/);
+		expect(Date.now() - started).toBeLessThan(2500);
+	});
+
+	it('a server that never answers is ended by the deadline', async () => {
+		const started = Date.now();
+		const run = await download(['hang'], { deadline: started + 500 });
+		expect(run.error.message).toMatch(/did not finish in time \(the file server did not answer in time/);
+	});
+
+	it('Stop ends a download at once with n8n’s cancellation error', async () => {
+		const controller = new AbortController();
+		const pending = download(['hang'], { signal: controller.signal });
+		await new Promise((r) => setTimeout(r, 20));
+		controller.abort();
+		const run = await pending;
+		expect(run.error.name).toBe('ManualExecutionCancelledError');
+	});
+
+	it('checkVideoUrl accepts http and https only', () => {
+		expect(checkVideoUrl('https://cdn/x.mp4')).toBeUndefined();
+		expect(checkVideoUrl('http://cdn/x.mp4')).toBeUndefined();
+		expect(checkVideoUrl('ftp://cdn/x.mp4')).toMatch(/ftp:/);
+	});
+});

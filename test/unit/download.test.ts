@@ -14,13 +14,15 @@ const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
 	random: () => 1,
 	...extra,
 });
-const download = async (cdn: Scripted[], extra: Partial<DownloadOptions> = {}, url = URL_) => {
+/** Runs a download on fake time: backoffs, stalls and deadlines pass at once. */
+const download = async (cdn: Scripted[], extra: Partial<DownloadOptions> = {}, url = URL_, advanceMs = 10 * 60_000) => {
 	const fake = fakeContext({ cdn });
-	const outcome = await downloadVideo(fake.ctx, url, options(extra)).then(
+	const pending = downloadVideo(fake.ctx, url, options(extra)).then(
 		(binary) => ({ binary, error: undefined }),
 		(error) => ({ binary: undefined, error }),
 	);
-	return { ...fake, ...outcome };
+	await jest.advanceTimersByTimeAsync(advanceMs);
+	return { ...fake, ...(await pending) };
 };
 
 /** A body whose socket never receives another byte, and which never ends. */
@@ -31,6 +33,9 @@ function stalledBody(): Readable {
 }
 
 describe('downloadVideo', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
 	it('streams the file without credentials, as video/mp4 under the given name', async () => {
 		const run = await download([video(3000)]);
 		expect(run.binary).toMatchObject({ fileName: 't1.mp4', mimeType: 'video/mp4', bytes: 3000 });
@@ -86,22 +91,25 @@ describe('downloadVideo', () => {
 	});
 
 	it('the deadline ends a download that never finishes', async () => {
-		const started = Date.now();
-		const run = await download([{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }], { deadline: started + 800 });
-		expect(run.error.message).toMatch(/did not finish in time/);
-		expect(Date.now() - started).toBeLessThan(2500);
+		let endedAt = 0;
+		const fake = fakeContext({ cdn: [{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }] });
+		const pending = downloadVideo(fake.ctx, URL_, options({ deadline: 800 })).catch((error) => {
+			endedAt = Date.now();
+			return error;
+		});
+		await jest.advanceTimersByTimeAsync(60_000);
+		expect((await pending).message).toMatch(/did not finish in time/);
+		expect(endedAt).toBe(800);
 	});
 
 	it('a server that never answers is ended by the deadline', async () => {
-		const started = Date.now();
-		const run = await download(['hang'], { deadline: started + 500 });
+		const run = await download(['hang'], { deadline: 500 });
 		expect(run.error.message).toMatch(/did not finish in time \(the file server did not answer in time/);
 	});
 
 	it('Stop ends a download at once with n8n’s cancellation error', async () => {
 		const controller = new AbortController();
-		const pending = download(['hang'], { signal: controller.signal });
-		await new Promise((r) => setTimeout(r, 20));
+		const pending = download(['hang'], { signal: controller.signal }, URL_, 20);
 		controller.abort();
 		const run = await pending;
 		expect(run.error.name).toBe('ManualExecutionCancelledError');

@@ -10,13 +10,28 @@ const createParameters = (extra: Record<string, unknown> = {}) => ({
 	waitMode: 'none',
 	...extra,
 });
+beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+afterEach(() => jest.useRealTimers());
+
+/** Runs the router on fake time (polls and backoffs pass at once); resolves with its output or rejects. */
+async function runRouter(fake: ReturnType<typeof fakeContext>, advanceMs = 10 * 60_000) {
+	const pending = router.call(fake.ctx).then(
+		(output) => ({ ok: true as const, output }),
+		(error) => ({ ok: false as const, error }),
+	);
+	await jest.advanceTimersByTimeAsync(advanceMs);
+	const outcome = await pending;
+	if (!outcome.ok) throw outcome.error;
+	return outcome.output;
+}
+
 /** One item per prompt. */
 const perItem = (prompts: string[], extra: Record<string, unknown> = {}) => ({ parameters: createParameters(extra), itemParameters: { prompt: prompts } });
 
 describe('router: validation before any request', () => {
 	it('one invalid item stops the run before any task is created, naming the item', async () => {
 		const fake = fakeContext({ ...perItem(['good', '   ', 'good too']), api: [] });
-		await expect(router.call(fake.ctx)).rejects.toMatchObject({
+		await expect(runRouter(fake)).rejects.toMatchObject({
 			name: 'NodeOperationError',
 			message: expect.stringMatching(/^Prompt is empty/),
 			context: expect.objectContaining({ itemIndex: 1 }),
@@ -30,7 +45,7 @@ describe('router: validation before any request', () => {
 			continueOnFail: true,
 			api: [ok(task('submitted'))],
 		});
-		const [out] = await router.call(fake.ctx);
+		const [out] = await runRouter(fake);
 		expect(out[0]).toMatchObject({ json: { task_id: 't1' }, pairedItem: { item: 0 } });
 		expect(out[1]).toEqual({
 			json: { error: expect.stringMatching(/^Prompt is empty/), description: expect.stringMatching(/Nothing was sent/), task_id: null, task_status: null },
@@ -41,7 +56,7 @@ describe('router: validation before any request', () => {
 
 	it('a bad credential is refused before any request, without the key', async () => {
 		const fake = fakeContext({ parameters: createParameters(), credentials: { apiKey: `${UNIT_KEY}\n`, baseUrl: '' }, api: [] });
-		const error = await router.call(fake.ctx).catch((e) => e);
+		const error = await runRouter(fake).catch((e) => e);
 		expect(error.message).toMatch(/API key in the credential contains/);
 		expect(error.description).toMatch(/Nothing was sent/);
 		expect(JSON.stringify(error) + error.stack).not.toContain(UNIT_KEY);
@@ -50,7 +65,7 @@ describe('router: validation before any request', () => {
 
 	it('an unknown operation is refused', async () => {
 		const fake = fakeContext({ parameters: createParameters({ operation: 'delete' }) });
-		await expect(router.call(fake.ctx)).rejects.toThrow('The operation "delete" is not supported');
+		await expect(runRouter(fake)).rejects.toThrow('The operation "delete" is not supported');
 	});
 });
 
@@ -60,7 +75,7 @@ describe('router: output and redaction', () => {
 			...perItem(['a', 'b']),
 			api: [ok(task('submitted', { task_id: 'ta', task_info: { note: `Bearer ${UNIT_KEY}` } })), ok(task('submitted', { task_id: 'tb' }))],
 		});
-		const [out] = await router.call(fake.ctx);
+		const [out] = await runRouter(fake);
 		expect(out.map((item) => [item.json.task_id, item.pairedItem])).toEqual([
 			['ta', { item: 0 }],
 			['tb', { item: 1 }],
@@ -71,7 +86,7 @@ describe('router: output and redaction', () => {
 
 	it('masks the key in the thrown error: message, description and stack', async () => {
 		const fake = fakeContext({ parameters: createParameters(), api: [klingError(400, 1201, `bad field; token ${UNIT_KEY}`)] });
-		const error = await router.call(fake.ctx).catch((e) => e);
+		const error = await runRouter(fake).catch((e) => e);
 		expect(error.description).toContain('API message: bad field; token ***');
 		expect(`${error.message} ${error.description} ${error.stack} ${JSON.stringify(error)}`).not.toContain(UNIT_KEY);
 	});
@@ -88,7 +103,7 @@ describe('router: output and redaction', () => {
 				return ok(task('submitted'));
 			},
 		});
-		await router.call(fake.ctx);
+		await runRouter(fake);
 		expect(peak).toBe(2);
 	});
 });
@@ -107,7 +122,7 @@ describe('router: the ledger names every task of the run', () => {
 				return ok(task('processing', { task_id: id }));
 			},
 		});
-		const error = await router.call(fake.ctx).catch((e) => e);
+		const error = await runRouter(fake).catch((e) => e);
 		expect(error.message).toBe('Kling task t-b failed: risk');
 		expect(error.description).toContain('item 0: task t-a succeed, video https://cdn.example.test/t1.mp4');
 		expect(error.description).toMatch(/item 2: task t-c (submitted|processing), still running on CometAPI: collect it with Get Task/);
@@ -128,7 +143,7 @@ describe('router: the ledger names every task of the run', () => {
 				return barrier.then(() => ok(task('failed', { task_id: 'x', task_status_msg: 'risk' })));
 			},
 		});
-		const error = await router.call(fake.ctx).catch((e) => e);
+		const error = await runRouter(fake).catch((e) => e);
 		expect(error.message).toBe('Kling task t-a failed: risk');
 		expect(error.description).toContain('item 1: task t-b failed (Kling task t-b failed: risk)');
 		expect(error.description).not.toMatch(/still running/);
@@ -142,10 +157,11 @@ describe('router: the ledger names every task of the run', () => {
 			cancelSignal: controller.signal,
 			api: (request) => ok(task('submitted', { task_id: `task-${(request.body as { prompt: string }).prompt.replace(' ', '-')}-0123456789abcdef` })),
 		});
-		const running = router.call(fake.ctx);
-		await new Promise((r) => setTimeout(r, 50));
+		const running = runRouter(fake, 50);
+		const stopped = expect(running).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });
+		await jest.advanceTimersByTimeAsync(0);
 		controller.abort();
-		await expect(running).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });
+		await stopped;
 		const kept = Object.entries(fake.customData);
 		expect(kept.map(([key]) => key)).toEqual(['kling_Kling', 'kling_Kling_2', 'kling_Kling_3']);
 		expect(kept.every(([, value]) => value.length <= 255)).toBe(true);
@@ -167,7 +183,7 @@ describe('router: Continue On Fail items', () => {
 			api: answers,
 			cdn: [{ statusCode: 410, body: 'gone' }],
 		});
-		const [out] = await router.call(fake.ctx);
+		const [out] = await runRouter(fake);
 		expect(out[0]).toEqual({
 			json: {
 				error: expect.stringMatching(/video link of Kling task ta has expired \(HTTP 410\)/),

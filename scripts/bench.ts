@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { removeEngineStorage, runKlingNode } from '../test/helpers/engine';
+import { removeEngineStorage, runKlingNode } from '../tools/engine';
 
 const arg = (name: string, fallback: number) => {
 	const i = process.argv.indexOf(`--${name}`);

@@ -8,8 +8,10 @@
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { createSimulator } from '../test/simulator/server';
-import { N8N_VERSIONS, N8nInstance, provisionN8n, readExample, ROOT } from './n8n-host';
+import { createSimulator } from '../tools/simulator/server';
+import { N8nInstance } from '../tools/n8n/instance';
+import { N8N_VERSIONS, provisionN8n } from '../tools/n8n/provision';
+import { readExample, ROOT } from '../tools/paths';
 
 const say = (line: string) => console.log(line);
 

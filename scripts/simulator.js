@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run simulator [-- --port 8787 --task-ms 20000 --submitted-ms 2000]`: a local CometAPI for trying the node by hand.
-const { createSimulator } = require('../test/simulator/server');
+const { createSimulator } = require('../tools/simulator/server');
 
 function arg(name, fallback) {
 	const index = process.argv.indexOf(`--${name}`);

@@ -9,8 +9,8 @@ import path from 'node:path';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-import { startDevEnvironment, type DevEnvironment } from '../../scripts/dev';
-import { OWNER } from '../../scripts/n8n-host';
+import { startDevEnvironment, type DevEnvironment } from '../../tools/n8n/dev-environment';
+import { OWNER } from '../../tools/n8n/instance';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const DOCS = path.resolve(__dirname, '..', '..', 'docs');

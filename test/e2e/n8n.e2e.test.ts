@@ -7,15 +7,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import type { ExecuteResult } from '../../scripts/n8n-host';
-import { N8N_VERSIONS, N8nInstance, provisionN8n, readExample } from '../../scripts/n8n-host';
-import type { Simulator } from '../simulator/server';
-import { createSimulator } from '../simulator/server';
+import type { ExecuteResult } from '../../tools/n8n/instance';
+import { N8nInstance } from '../../tools/n8n/instance';
+import { N8N_VERSIONS, provisionN8n } from '../../tools/n8n/provision';
+import { readExample } from '../../tools/paths';
+import type { Simulator } from '../../tools/simulator/server';
+import { createSimulator } from '../../tools/simulator/server';
 
-const fixture = readFileSync(path.join(__dirname, '..', 'fixtures', 'sample.mp4'));
+const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 const CREDENTIAL_ID = 'cometapi-kling';
 const BAD_CREDENTIAL_ID = 'cometapi-kling-bad';
 const BAD_KEY = 'sk-e2e-wrong-key-0000000000';
+const REFUSED_CREDENTIAL_ID = 'cometapi-refused';
+const USERINFO_CREDENTIAL_ID = 'cometapi-userinfo';
 
 type Workflow = Record<string, any>;
 
@@ -40,7 +44,26 @@ const variants = {
 	badKey: variant('text-to-video.json', 'e2eBadApiKey000001', (wf) => {
 		node(wf, 'Create video').credentials.cometApiKlingApi = { id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)' };
 	}),
+	refused: variant('text-to-video.json', 'e2eRefusedPort0001', (wf) => {
+		node(wf, 'Create video').credentials.cometApiKlingApi = { id: REFUSED_CREDENTIAL_ID, name: 'CometAPI (refused port)' };
+	}),
+	userInfo: variant('text-to-video.json', 'e2eUserInfoUrl0001', (wf) => {
+		node(wf, 'Create video').credentials.cometApiKlingApi = { id: USERINFO_CREDENTIAL_ID, name: 'CometAPI (user info)' };
+	}),
+	echoedKey: variant('text-to-video.json', 'e2eEchoedKey000001', (wf) => {
+		node(wf, 'Video idea').parameters.assignments.assignments[0].value = 'A storm at sea [sim:echokey]';
+	}),
 };
+
+/** A loopback port with nothing listening: connections are refused. */
+async function closedPort(): Promise<number> {
+	const { createServer } = await import('node:net');
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise((resolve) => server.close(resolve));
+	return port;
+}
 
 function nodeRun(result: ExecuteResult, name: string) {
 	return result.run?.data.resultData.runData[name]?.[0];
@@ -55,14 +78,23 @@ describe.each([
 ])('n8n %s (%s)', (_label, version) => {
 	let sim: Simulator;
 	let n8n: N8nInstance;
+	let refusedUrl: string;
 
 	beforeAll(async () => {
 		sim = await createSimulator({ taskMs: 3000, submittedMs: 500 });
+		refusedUrl = `http://127.0.0.1:${await closedPort()}`;
 		n8n = new N8nInstance(await provisionN8n(version));
 		await n8n.installPackage();
 		await n8n.importCredentials([
 			{ id: CREDENTIAL_ID, name: 'CometAPI (Kling) account', type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
 			{ id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)', type: 'cometApiKlingApi', data: { apiKey: BAD_KEY, baseUrl: sim.url } },
+			{ id: REFUSED_CREDENTIAL_ID, name: 'CometAPI (refused port)', type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: refusedUrl } },
+			{
+				id: USERINFO_CREDENTIAL_ID,
+				name: 'CometAPI (user info)',
+				type: 'cometApiKlingApi',
+				data: { apiKey: sim.apiKey, baseUrl: sim.url.replace('http://', 'http://admin:hunter2secret@') },
+			},
 		]);
 		await n8n.importWorkflows([
 			readExample('text-to-video.json'),
@@ -139,6 +171,34 @@ describe.each([
 		// The simulator echoes the key it got, as real gateways do; the node must not pass it on.
 		expect(output).not.toContain(BAD_KEY);
 		expect(sim.requestsOf('create')).toHaveLength(1);
+	});
+
+	it('a refused connection: "could not be reached ... nothing was sent" within a minute, with a Base URL hint', async () => {
+		const result = await n8n.execute(variants.refused.id);
+		expect(result.ok).toBe(false);
+		const error = result.run?.data.resultData.error;
+		expect(error?.message).toBe(`CometAPI could not be reached at ${refusedUrl}: nothing was sent`);
+		expect(error?.description).toMatch(/^No task was created, nothing was billed \(3 tries over [\d.]+ s\)\. Check the credential's Base URL/);
+		// n8n boots for a few seconds; the node itself gives up within seconds.
+		expect(result.durationMs).toBeLessThan(60_000);
+	});
+
+	it('a Base URL with user:pass@ is refused before any request, without the password', async () => {
+		const result = await n8n.execute(variants.userInfo.id);
+		expect(result.ok).toBe(false);
+		expect(result.run?.data.resultData.error?.message).toMatch(/must not contain a user name or password/);
+		expect(result.stdout + result.stderr).not.toContain('hunter2secret');
+		expect(sim.requests).toHaveLength(0);
+	});
+
+	it('a failed task echoing the key: the error shows the reason, never the key', async () => {
+		const result = await n8n.execute(variants.echoedKey.id);
+		expect(result.ok).toBe(false);
+		expect(result.run?.data.resultData.error?.message).toMatch(/failed: upstream refused Bearer \*\*\*/);
+		const output = result.stdout + result.stderr;
+		for (const form of [sim.apiKey, sim.apiKey.slice(3), encodeURIComponent(sim.apiKey), Buffer.from(sim.apiKey).toString('base64')]) {
+			expect(output).not.toContain(form);
+		}
 	});
 
 	describe('through the running server', () => {

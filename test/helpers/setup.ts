@@ -1,9 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Simulator, SimulatorOptions } from '../simulator/server';
-import { createSimulator } from '../simulator/server';
-import type { RunOptions, RunResult } from './engine';
-import { removeEngineStorage, runKlingNode } from './engine';
+import type { Simulator, SimulatorOptions } from '../../tools/simulator/server';
+import { createSimulator } from '../../tools/simulator/server';
+import type { RunOptions, RunResult } from '../../tools/engine';
+import { removeEngineStorage, runKlingNode } from '../../tools/engine';
 
 /** One simulator per test file, reset between tests. */
 export function useSimulator(options: SimulatorOptions = {}) {

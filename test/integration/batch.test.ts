@@ -1,4 +1,4 @@
-import type { SimEvent, SimRequest } from '../simulator/server';
+import type { SimEvent, SimRequest } from '../../tools/simulator/server';
 import { createParams, run, useSimulator } from '../helpers/setup';
 
 /** [start, end] of each task, from the simulator's own log: no wall-clock thresholds. */

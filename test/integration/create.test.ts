@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { readBinary } from '../helpers/engine';
+import { readBinary } from '../../tools/engine';
 import { createParams, run, useSimulator, visibleText } from '../helpers/setup';
 
-const fixture = readFileSync(path.join(__dirname, '..', 'fixtures', 'sample.mp4'));
+const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 
 describe('Create Video in the n8n engine', () => {
 	const ctx = useSimulator();

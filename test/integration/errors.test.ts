@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Simulator } from '../simulator/server';
+import type { Simulator } from '../../tools/simulator/server';
 import { createParams, getParams, run, useSimulator, visibleText } from '../helpers/setup';
 
 interface ErrorCase {
@@ -84,7 +84,7 @@ describe('the API key', () => {
 		const { sim } = ctx;
 		const badKey = 'sk-wrong-key-1234567890';
 		for (const continueOnFail of [false, true]) {
-			const result = await (await import('../helpers/engine')).runKlingNode({
+			const result = await (await import('../../tools/engine')).runKlingNode({
 				parameters: createParams(),
 				credentials: { apiKey: badKey, baseUrl: sim.url },
 				continueOnFail,

@@ -1,4 +1,4 @@
-import { readBinary } from '../helpers/engine';
+import { readBinary } from '../../tools/engine';
 import { createParams, getParams, run, useSimulator } from '../helpers/setup';
 
 describe('Get Task in the n8n engine', () => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { engineLogs, runKlingNode } from '../helpers/engine';
+import { engineLogs, runKlingNode } from '../../tools/engine';
 import { createParams, getParams, run, useSimulator, visibleText } from '../helpers/setup';
 
 const message = (error: IDataObject | undefined) => String(error?.message ?? '');

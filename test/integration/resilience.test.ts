@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { FaultSpec } from '../simulator/server';
+import type { FaultSpec } from '../../tools/simulator/server';
 import { createParams, getParams, run, useSimulator } from '../helpers/setup';
 
 describe('temporary trouble does not cost a paid task', () => {

@@ -15,7 +15,7 @@
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
 
-import { engineLogs, runKlingNode } from '../helpers/engine';
+import { engineLogs, runKlingNode } from '../../tools/engine';
 import type { CaseScript, HostileServer, ScriptedAnswer } from '../helpers/hostile-server';
 import { startHostileServer } from '../helpers/hostile-server';
 

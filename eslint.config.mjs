@@ -3,7 +3,19 @@ import tseslint from 'typescript-eslint';
 
 // The Cloud-eligible rule set n8n's verification uses, on the sources and on package.json.
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'tools/**', 'scripts/**', 'reports/**', '.stryker-tmp/**', 'gulpfile.js', '*.config.js'] },
+	{
+		ignores: [
+			'dist/**',
+			'node_modules/**',
+			'test/**',
+			'tools/**',
+			'scripts/**',
+			'reports/**',
+			'.stryker-tmp/**',
+			'gulpfile.js',
+			'*.config.js',
+		],
+	},
 	{
 		files: ['**/*.ts'],
 		languageOptions: { parser: tseslint.parser, parserOptions: { sourceType: 'module' } },

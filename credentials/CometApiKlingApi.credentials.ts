@@ -67,7 +67,10 @@ export class CometApiKlingApi implements ICredentialType {
 			},
 			{
 				type: 'responseCode',
-				properties: { value: 403, message: 'CometAPI refused this API key (HTTP 403): it may be disabled or lack access' },
+				properties: {
+					value: 403,
+					message: 'CometAPI refused this API key (HTTP 403): it may be disabled or lack access',
+				},
 			},
 			{
 				type: 'responseCode',

@@ -29,9 +29,13 @@ interface SimProcess {
 
 /** The simulator runs in its own process so that its memory does not count as ours. */
 function startSimulator(): Promise<SimProcess> {
-	const child = spawn(process.execPath, [path.join(__dirname, 'simulator.js'), '--task-ms', String(TASK_MS), '--submitted-ms', '200'], {
-		stdio: ['ignore', 'pipe', 'inherit'],
-	});
+	const child = spawn(
+		process.execPath,
+		[path.join(__dirname, 'simulator.js'), '--task-ms', String(TASK_MS), '--submitted-ms', '200'],
+		{
+			stdio: ['ignore', 'pipe', 'inherit'],
+		},
+	);
 	return new Promise((resolve, reject) => {
 		let out = '';
 		child.stdout.on('data', (chunk: Buffer) => {
@@ -73,7 +77,8 @@ async function main() {
 	const items = (n: number) => Array.from({ length: n }, (_, i) => ({ prompt: `bench clip ${i}` }));
 	const timed = async (n: number) => {
 		const result = await runKlingNode({ parameters: parameters(), credentials, items: items(n) });
-		if (result.status !== 'success' || result.items.length !== n) throw new Error(`run failed: ${JSON.stringify(result.error)}`);
+		if (result.status !== 'success' || result.items.length !== n)
+			throw new Error(`run failed: ${JSON.stringify(result.error)}`);
 		return result.durationMs;
 	};
 
@@ -109,10 +114,22 @@ async function main() {
 
 		const rows = [
 			['1 item', `${(one / 1000).toFixed(2)} s`, ''],
-			[`${ITEMS} items at once`, `${(batch / 1000).toFixed(2)} s`, `${(batch / one).toFixed(2)} x one item (goal <= 1.3)`],
-			[`${ITEMS} items one after another`, `${(sequential / 1000).toFixed(2)} s`, `${(sequential / batch).toFixed(1)} x slower than at once`],
+			[
+				`${ITEMS} items at once`,
+				`${(batch / 1000).toFixed(2)} s`,
+				`${(batch / one).toFixed(2)} x one item (goal <= 1.3)`,
+			],
+			[
+				`${ITEMS} items one after another`,
+				`${(sequential / 1000).toFixed(2)} s`,
+				`${(sequential / batch).toFixed(1)} x slower than at once`,
+			],
 			['status reads per task', `max ${maxReads}`, `budget ceil(T/interval)+1 = ${readBudget}`],
-			[`${VIDEO_MB} MB video download`, `${(big.durationMs / 1000).toFixed(2)} s`, `peak memory growth ${mb(peakGrowth)} MB (goal <= 64 MB)`],
+			[
+				`${VIDEO_MB} MB video download`,
+				`${(big.durationMs / 1000).toFixed(2)} s`,
+				`peak memory growth ${mb(peakGrowth)} MB (goal <= 64 MB)`,
+			],
 		];
 		for (const [what, value, note] of rows) console.log(`  ${what.padEnd(30)} ${value.padStart(10)}   ${note}`);
 		const ok = batch / one <= 1.3 && maxReads <= readBudget && peakGrowth <= 64 * 1024 * 1024;

@@ -30,11 +30,15 @@ async function main() {
 	);
 
 	const version = process.env.N8N_VERSION || N8N_VERSIONS.current;
-	const n8n = new N8nInstance(await provisionN8n(version, (line) => say(`  ${line}`)), { env: { N8N_LOG_LEVEL: 'debug' } });
+	const n8n = new N8nInstance(await provisionN8n(version, (line) => say(`  ${line}`)), {
+		env: { N8N_LOG_LEVEL: 'debug' },
+	});
 	try {
 		say(`Starting n8n ${version} with the node installed as a community package ...`);
 		await n8n.installPackage();
-		await n8n.importCredentials([{ id: 'cometapi-kling', name: 'CometAPI (Kling) account', type: 'cometApiKlingApi', data: credentials }]);
+		await n8n.importCredentials([
+			{ id: 'cometapi-kling', name: 'CometAPI (Kling) account', type: 'cometApiKlingApi', data: credentials },
+		]);
 		const workflow = readExample('text-to-video.json');
 		const idea = workflow.nodes.find((n: { name: string }) => n.name === 'Video idea');
 		if (prompt) idea.parameters.assignments.assignments[0].value = prompt;
@@ -65,7 +69,9 @@ async function main() {
 		copyFileSync(n8n.binaryPath(item.binary.data.id), target);
 		say(`Done in ${elapsed()}: task ${taskId} ${item.json.task_status}.`);
 		say(`Video URL: ${item.json.video_url}`);
-		say(`Saved ${statSync(target).size} bytes (${item.binary.data.mimeType}) to ${path.relative(process.cwd(), target)}`);
+		say(
+			`Saved ${statSync(target).size} bytes (${item.binary.data.mimeType}) to ${path.relative(process.cwd(), target)}`,
+		);
 	} finally {
 		n8n.cleanup();
 		await sim?.close();

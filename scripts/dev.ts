@@ -15,7 +15,9 @@ async function main() {
 	const npx = (args: string[]): ChildProcess => spawn('npx', args, { cwd: ROOT, stdio: 'inherit' });
 	say('building ...');
 	await new Promise<void>((resolve, reject) =>
-		spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error('build failed')))),
+		spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' }).on('exit', (code) =>
+			code === 0 ? resolve() : reject(new Error('build failed')),
+		),
 	);
 	const watcher = npx(['tsc', '-p', 'tsconfig.json', '--watch', '--preserveWatchOutput']);
 	let env: DevEnvironment;

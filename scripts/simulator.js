@@ -16,8 +16,12 @@ function arg(name, fallback) {
 	});
 	console.log(`CometAPI simulator listening on ${sim.url}  (videos served from ${sim.cdnUrl})`);
 	console.log(`Credential: Base URL ${sim.url}, API key ${sim.apiKey}`);
-	console.log('Prompt directives: [sim:fail] [sim:novideo] [sim:unsafe] [sim:nobalance] [sim:ms=5000] [sim:size=1048576] [sim:expired]');
-	console.log(`Faults: curl -X POST ${sim.url}/__sim/faults -d '{"on":"read","type":"status503","times":2}'   Log: ${sim.url}/__sim/log`);
+	console.log(
+		'Prompt directives: [sim:fail] [sim:novideo] [sim:unsafe] [sim:nobalance] [sim:ms=5000] [sim:size=1048576] [sim:expired]',
+	);
+	console.log(
+		`Faults: curl -X POST ${sim.url}/__sim/faults -d '{"on":"read","type":"status503","times":2}'   Log: ${sim.url}/__sim/log`,
+	);
 	const stop = async () => {
 		await sim.close();
 		process.exit(0);

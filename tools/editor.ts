@@ -20,10 +20,19 @@ export interface Editor {
 }
 
 export async function openEditor(baseUrl: string): Promise<Editor> {
-	if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI does this in .ci/run)`);
+	if (!existsSync(CHROMIUM))
+		throw new Error(`${CHROMIUM} is missing: apt-get install chromium (CI does this in .ci/run)`);
 	const browser = await chromium.launch({
 		executablePath: CHROMIUM,
-		args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
 	});
 	const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 	const page = await context.newPage();

@@ -99,9 +99,18 @@ class TestCredentialsHelper extends ICredentialsHelper {
 		workflow: WorkflowType,
 		node: INode,
 	): Promise<IHttpRequestOptions> {
-		const authenticate = this.credentialType.authenticate as unknown as { properties: Record<string, Record<string, string>> };
+		const authenticate = this.credentialType.authenticate as unknown as {
+			properties: Record<string, Record<string, string>>;
+		};
 		const resolve = (value: string) =>
-			workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '');
+			workflow.expression.getSimpleParameterValue(
+				node,
+				value,
+				'internal',
+				{ $credentials: credentials },
+				undefined,
+				'',
+			);
 		for (const [section, entries] of Object.entries(authenticate.properties)) {
 			const target = ((requestOptions as unknown as Record<string, IDataObject>)[section] ??= {});
 			for (const [key, value] of Object.entries(entries)) target[key] = resolve(value) as string;
@@ -204,7 +213,13 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		settings: {},
 	});
 
-	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', { id: 'test', name: 'test', nodes: [], connections: {}, active: false } as never);
+	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', {
+		id: 'test',
+		name: 'test',
+		nodes: [],
+		connections: {},
+		active: false,
+	} as never);
 	const done = createDeferredPromise<IRun>();
 	hooks.addHandler('workflowExecuteAfter', (fullRunData) => done.resolve(fullRunData));
 	const additionalData = {
@@ -244,7 +259,9 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 	return {
 		status: run.status,
 		items: (taskData?.data?.main?.[0] ?? []) as INodeExecutionData[],
-		error: (taskData?.error as unknown as IDataObject | undefined) ?? (run.data.resultData.error as unknown as IDataObject | undefined),
+		error:
+			(taskData?.error as unknown as IDataObject | undefined) ??
+			(run.data.resultData.error as unknown as IDataObject | undefined),
 		run,
 		durationMs,
 	};

@@ -29,7 +29,8 @@ describe('the node in the n8n editor (real browser)', () => {
 
 	it('Create Video (waiting) shows the prompt, the model and the wait settings, not Task ID', async () => {
 		const labels = (await editor.openNode('klingTextToVideo01', 'Create video')).join(' | ');
-		for (const label of ['Prompt', 'Model', 'Wait Mode', 'Poll Interval', 'Timeout', 'Download Video']) expect(labels).toContain(label);
+		for (const label of ['Prompt', 'Model', 'Wait Mode', 'Poll Interval', 'Timeout', 'Download Video'])
+			expect(labels).toContain(label);
 		expect(labels).not.toContain('Task ID');
 	});
 

@@ -45,10 +45,16 @@ const variants = {
 		node(wf, 'Create video').credentials.cometApiKlingApi = { id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)' };
 	}),
 	refused: variant('text-to-video.json', 'e2eRefusedPort0001', (wf) => {
-		node(wf, 'Create video').credentials.cometApiKlingApi = { id: REFUSED_CREDENTIAL_ID, name: 'CometAPI (refused port)' };
+		node(wf, 'Create video').credentials.cometApiKlingApi = {
+			id: REFUSED_CREDENTIAL_ID,
+			name: 'CometAPI (refused port)',
+		};
 	}),
 	userInfo: variant('text-to-video.json', 'e2eUserInfoUrl0001', (wf) => {
-		node(wf, 'Create video').credentials.cometApiKlingApi = { id: USERINFO_CREDENTIAL_ID, name: 'CometAPI (user info)' };
+		node(wf, 'Create video').credentials.cometApiKlingApi = {
+			id: USERINFO_CREDENTIAL_ID,
+			name: 'CometAPI (user info)',
+		};
 	}),
 	echoedKey: variant('text-to-video.json', 'e2eEchoedKey000001', (wf) => {
 		node(wf, 'Video idea').parameters.assignments.assignments[0].value = 'A storm at sea [sim:echokey]';
@@ -86,9 +92,24 @@ describe.each([
 		n8n = new N8nInstance(await provisionN8n(version));
 		await n8n.installPackage();
 		await n8n.importCredentials([
-			{ id: CREDENTIAL_ID, name: 'CometAPI (Kling) account', type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
-			{ id: BAD_CREDENTIAL_ID, name: 'CometAPI (wrong key)', type: 'cometApiKlingApi', data: { apiKey: BAD_KEY, baseUrl: sim.url } },
-			{ id: REFUSED_CREDENTIAL_ID, name: 'CometAPI (refused port)', type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: refusedUrl } },
+			{
+				id: CREDENTIAL_ID,
+				name: 'CometAPI (Kling) account',
+				type: 'cometApiKlingApi',
+				data: { apiKey: sim.apiKey, baseUrl: sim.url },
+			},
+			{
+				id: BAD_CREDENTIAL_ID,
+				name: 'CometAPI (wrong key)',
+				type: 'cometApiKlingApi',
+				data: { apiKey: BAD_KEY, baseUrl: sim.url },
+			},
+			{
+				id: REFUSED_CREDENTIAL_ID,
+				name: 'CometAPI (refused port)',
+				type: 'cometApiKlingApi',
+				data: { apiKey: sim.apiKey, baseUrl: refusedUrl },
+			},
 			{
 				id: USERINFO_CREDENTIAL_ID,
 				name: 'CometAPI (user info)',
@@ -115,9 +136,17 @@ describe.each([
 		expect(result.ok).toBe(true);
 		const [item] = outputItems(result, 'Create video');
 		expect(item.json).toMatchObject({ task_status: 'succeed', video_url: expect.stringContaining(sim.cdnUrl) });
-		expect(item.binary.data).toMatchObject({ mimeType: 'video/mp4', fileName: `${item.json.task_id}.mp4`, bytes: fixture.length });
+		expect(item.binary.data).toMatchObject({
+			mimeType: 'video/mp4',
+			fileName: `${item.json.task_id}.mp4`,
+			bytes: fixture.length,
+		});
 		expect(readFileSync(n8n.binaryPath(item.binary.data.id)).equals(fixture)).toBe(true);
-		expect(sim.requestsOf('create')[0].body).toMatchObject({ model_name: 'kling-v2-6', duration: '5', aspect_ratio: '16:9' });
+		expect(sim.requestsOf('create')[0].body).toMatchObject({
+			model_name: 'kling-v2-6',
+			duration: '5',
+			aspect_ratio: '16:9',
+		});
 		expect(result.stdout + result.stderr).not.toContain(sim.apiKey);
 	});
 
@@ -125,7 +154,10 @@ describe.each([
 		const result = await n8n.execute('klingCreateThenGet1');
 		expect(result.ok).toBe(true);
 		const [started] = outputItems(result, 'Start video');
-		expect(started.json).toMatchObject({ task_status: 'submitted', task_info: { external_task_id: expect.stringMatching(/^n8n-/) } });
+		expect(started.json).toMatchObject({
+			task_status: 'submitted',
+			task_info: { external_task_id: expect.stringMatching(/^n8n-/) },
+		});
 		const [collected] = outputItems(result, 'Collect video');
 		expect(collected.json).toMatchObject({ task_id: started.json.task_id, task_status: 'succeed' });
 		expect(collected.binary.data).toMatchObject({ mimeType: 'video/mp4', bytes: fixture.length });
@@ -178,7 +210,9 @@ describe.each([
 		expect(result.ok).toBe(false);
 		const error = result.run?.data.resultData.error;
 		expect(error?.message).toBe(`CometAPI could not be reached at ${refusedUrl}: nothing was sent`);
-		expect(error?.description).toMatch(/^No task was created, nothing was billed \(3 tries over [\d.]+ s\)\. Check the credential's Base URL/);
+		expect(error?.description).toMatch(
+			/^No task was created, nothing was billed \(3 tries over [\d.]+ s\)\. Check the credential's Base URL/,
+		);
 		// n8n boots for a few seconds; the node itself gives up within seconds.
 		expect(result.durationMs).toBeLessThan(60_000);
 	});
@@ -196,7 +230,12 @@ describe.each([
 		expect(result.ok).toBe(false);
 		expect(result.run?.data.resultData.error?.message).toMatch(/failed: upstream refused Bearer \*\*\*/);
 		const output = result.stdout + result.stderr;
-		for (const form of [sim.apiKey, sim.apiKey.slice(3), encodeURIComponent(sim.apiKey), Buffer.from(sim.apiKey).toString('base64')]) {
+		for (const form of [
+			sim.apiKey,
+			sim.apiKey.slice(3),
+			encodeURIComponent(sim.apiKey),
+			Buffer.from(sim.apiKey).toString('base64'),
+		]) {
 			expect(output).not.toContain(form);
 		}
 	});
@@ -210,7 +249,11 @@ describe.each([
 		it('the credential test passes with a good key and fails clearly with a bad one, without creating a task', async () => {
 			// As the editor does it: save the credential, then test it (n8n 2.40 requires the id).
 			const test = async (apiKey: string) => {
-				const credential = { name: `CometAPI test ${apiKey.slice(-4)}`, type: 'cometApiKlingApi', data: { apiKey, baseUrl: sim.url } };
+				const credential = {
+					name: `CometAPI test ${apiKey.slice(-4)}`,
+					type: 'cometApiKlingApi',
+					data: { apiKey, baseUrl: sim.url },
+				};
 				const saved = await n8n.rest('POST', '/credentials', credential);
 				expect(saved.status).toBe(200);
 				return await n8n.rest('POST', '/credentials/test', { credentials: { id: saved.json.data.id, ...credential } });
@@ -221,7 +264,9 @@ describe.each([
 			const bad = await test(BAD_KEY);
 			expect(bad.json.data.status).toBe('Error');
 			// 2.40 shows the credential's own rule; 2.8 its generic 401 text.
-			expect(bad.json.data.message).toMatch(/^(CometAPI rejected the API key: copy it again|Authorization failed - please check your credentials)/);
+			expect(bad.json.data.message).toMatch(
+				/^(CometAPI rejected the API key: copy it again|Authorization failed - please check your credentials)/,
+			);
 			expect(JSON.stringify(bad.json)).not.toContain(BAD_KEY);
 			expect(sim.requestsOf('models').length).toBeGreaterThanOrEqual(2);
 			expect(sim.requestsOf('create')).toHaveLength(0);

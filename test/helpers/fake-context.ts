@@ -6,7 +6,14 @@
  */
 import { Readable } from 'node:stream';
 
-import type { IBinaryData, IDataObject, IExecuteFunctions, IHttpRequestOptions, INode, INodeExecutionData } from 'n8n-workflow';
+import type {
+	IBinaryData,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
 export const UNIT_KEY = 'sk-unit-secret-0123456789';
 export const UNIT_BASE_URL = 'https://api.example.test';
@@ -44,11 +51,19 @@ export interface FakeOptions {
 	nodeName?: string;
 }
 
-export const unitNode = (name = 'Kling'): INode => ({ id: 'node-1', name, type: 'klingCometApi', typeVersion: 1, position: [0, 0], parameters: {} });
+export const unitNode = (name = 'Kling'): INode => ({
+	id: 'node-1',
+	name,
+	type: 'klingCometApi',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+});
 
 function lookup(parameters: IDataObject, name: string): unknown {
 	let value: unknown = parameters;
-	for (const part of name.split('.')) value = value && typeof value === 'object' ? (value as IDataObject)[part] : undefined;
+	for (const part of name.split('.'))
+		value = value && typeof value === 'object' ? (value as IDataObject)[part] : undefined;
 	return value;
 }
 
@@ -64,12 +79,20 @@ async function answer(scripted: Scripted, options: IHttpRequestOptions, asStream
 	if (scripted === 'hang') {
 		return await new Promise((_, reject) => {
 			const signal = options.abortSignal as AbortSignal | undefined;
-			signal?.addEventListener('abort', () => reject(Object.assign(new Error('canceled'), { code: 'ERR_CANCELED' })), { once: true });
+			signal?.addEventListener('abort', () => reject(Object.assign(new Error('canceled'), { code: 'ERR_CANCELED' })), {
+				once: true,
+			});
 		});
 	}
 	if (scripted instanceof Error) throw scripted;
-	if (scripted.body instanceof Readable) return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body: scripted.body };
-	const body = scripted.body === undefined ? '' : typeof scripted.body === 'string' || Buffer.isBuffer(scripted.body) ? scripted.body : JSON.stringify(scripted.body);
+	if (scripted.body instanceof Readable)
+		return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body: scripted.body };
+	const body =
+		scripted.body === undefined
+			? ''
+			: typeof scripted.body === 'string' || Buffer.isBuffer(scripted.body)
+				? scripted.body
+				: JSON.stringify(scripted.body);
 	return {
 		statusCode: scripted.statusCode,
 		headers: scripted.headers ?? {},
@@ -81,8 +104,13 @@ export function fakeContext(options: FakeOptions = {}) {
 	const requests: RecordedRequest[] = [];
 	const logs: Array<{ level: string; message: string }> = [];
 	const customData: Record<string, string> = {};
-	const itemCount = Math.max(options.items?.length ?? 1, ...Object.values(options.itemParameters ?? {}).map((values) => values.length));
-	const items: INodeExecutionData[] = (options.items ?? Array.from({ length: itemCount }, () => ({}))).map((json) => ({ json }));
+	const itemCount = Math.max(
+		options.items?.length ?? 1,
+		...Object.values(options.itemParameters ?? {}).map((values) => values.length),
+	);
+	const items: INodeExecutionData[] = (options.items ?? Array.from({ length: itemCount }, () => ({}))).map((json) => ({
+		json,
+	}));
 	const node = unitNode(options.nodeName);
 	const credentials = options.credentials ?? { apiKey: UNIT_KEY, baseUrl: UNIT_BASE_URL };
 	let apiCount = 0;
@@ -95,7 +123,14 @@ export function fakeContext(options: FakeOptions = {}) {
 	};
 	const record = (requestOptions: IHttpRequestOptions, authenticated: boolean): RecordedRequest => {
 		const url = `${requestOptions.baseURL ?? ''}${requestOptions.url}`;
-		const request = { method: String(requestOptions.method ?? 'GET'), url, body: requestOptions.body, authenticated, options: requestOptions, at: Date.now() };
+		const request = {
+			method: String(requestOptions.method ?? 'GET'),
+			url,
+			body: requestOptions.body,
+			authenticated,
+			options: requestOptions,
+			at: Date.now(),
+		};
 		requests.push(request);
 		return request;
 	};
@@ -108,7 +143,9 @@ export function fakeContext(options: FakeOptions = {}) {
 		continueOnFail: () => Boolean(options.continueOnFail),
 		getCredentials: async () => ({ ...credentials }),
 		getExecutionCancelSignal: () => options.cancelSignal,
-		getWorkflowDataProxy: () => ({ $execution: { customData: { set: (key: string, value: string) => (customData[key] = value) } } }),
+		getWorkflowDataProxy: () => ({
+			$execution: { customData: { set: (key: string, value: string) => (customData[key] = value) } },
+		}),
 		logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
 		helpers: {
 			httpRequestWithAuthentication: async (_type: string, requestOptions: IHttpRequestOptions) => {
@@ -139,14 +176,21 @@ export function fakeContext(options: FakeOptions = {}) {
 }
 
 /** The API's success envelope around a task. */
-export const ok = (data: IDataObject, statusCode = 200): HttpAnswer => ({ statusCode, body: { code: 0, message: 'SUCCEED', data } });
+export const ok = (data: IDataObject, statusCode = 200): HttpAnswer => ({
+	statusCode,
+	body: { code: 0, message: 'SUCCEED', data },
+});
 export const task = (status: string, extra: IDataObject = {}): IDataObject => ({
 	task_id: 't1',
 	task_status: status,
-	task_result: status === 'succeed' ? { videos: [{ id: 'v1', url: 'https://cdn.example.test/t1.mp4', duration: '5' }] } : null,
+	task_result:
+		status === 'succeed' ? { videos: [{ id: 'v1', url: 'https://cdn.example.test/t1.mp4', duration: '5' }] } : null,
 	...extra,
 });
-export const klingError = (statusCode: number, code: number, message = 'error'): HttpAnswer => ({ statusCode, body: { code, message } });
+export const klingError = (statusCode: number, code: number, message = 'error'): HttpAnswer => ({
+	statusCode,
+	body: { code, message },
+});
 export const networkError = (code: string, message = code) => Object.assign(new Error(message), { code });
 export const video = (bytes = 4096, headers: Record<string, string> = {}): HttpAnswer => ({
 	statusCode: 200,

@@ -61,7 +61,13 @@ export async function startHostileServer(): Promise<HostileServer> {
 			res.end('{"code":1002,"message":"unknown key"}');
 			return;
 		}
-		const kind: Answered['kind'] = cdn ? 'download' : req.method === 'POST' ? 'create' : req.method === 'GET' ? 'read' : 'other';
+		const kind: Answered['kind'] = cdn
+			? 'download'
+			: req.method === 'POST'
+				? 'create'
+				: req.method === 'GET'
+					? 'read'
+					: 'other';
 		if (kind === 'other') {
 			res.writeHead(405).end();
 			return;

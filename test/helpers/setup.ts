@@ -46,5 +46,8 @@ export function run(sim: Simulator, parameters: IDataObject, options: Partial<Ru
 /** Everything a user or a log could see of a run: outputs, errors, run data. */
 export function visibleText(result: RunResult): string {
 	const error = result.error as IDataObject | undefined;
-	return JSON.stringify({ run: result.run, error: error && { ...error, message: error.message, description: error.description } });
+	return JSON.stringify({
+		run: result.run,
+		error: error && { ...error, message: error.message, description: error.description },
+	});
 }

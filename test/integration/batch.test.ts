@@ -33,7 +33,9 @@ describe('several input items at once', () => {
 		const { sim } = ctx;
 		sim.config.taskMs = 1500;
 		const prompts = ['a red fox', 'a blue whale', 'a green frog', 'a yellow bird'];
-		const result = await run(sim, createParams({ prompt: '={{ $json.prompt }}' }), { items: prompts.map((prompt) => ({ prompt })) });
+		const result = await run(sim, createParams({ prompt: '={{ $json.prompt }}' }), {
+			items: prompts.map((prompt) => ({ prompt })),
+		});
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(4);
 		result.items.forEach((item, i) => {

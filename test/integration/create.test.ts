@@ -11,7 +11,10 @@ describe('Create Video in the n8n engine', () => {
 
 	it('waits until done and hands over the MP4 as binary data, streamed from the CDN without the key', async () => {
 		const { sim } = ctx;
-		const result = await run(sim, createParams({ additionalFields: { duration: 5, aspectRatio: '9:16', mode: 'std' } }));
+		const result = await run(
+			sim,
+			createParams({ additionalFields: { duration: 5, aspectRatio: '9:16', mode: 'std' } }),
+		);
 		expect(result.status).toBe('success');
 		expect(result.items).toHaveLength(1);
 		const [item] = result.items;
@@ -55,7 +58,10 @@ describe('Create Video in the n8n engine', () => {
 		const { sim } = ctx;
 		const result = await run(sim, createParams({ waitMode: 'none', additionalFields: { externalTaskId: 'order-1' } }));
 		expect(result.status).toBe('success');
-		expect(result.items[0].json).toMatchObject({ task_status: 'submitted', task_info: { external_task_id: 'order-1' } });
+		expect(result.items[0].json).toMatchObject({
+			task_status: 'submitted',
+			task_info: { external_task_id: 'order-1' },
+		});
 		expect(result.items[0].json).not.toHaveProperty('video_url');
 		expect(result.items[0].binary).toBeUndefined();
 		expect(sim.requestsOf('read')).toHaveLength(0);
@@ -92,6 +98,8 @@ describe('Create Video in the n8n engine', () => {
 				additionalFields: { cameraControl: { camera: { type: 'simple', horizontal: 0, zoom: -4 } } },
 			}),
 		);
-		expect(sim.requestsOf('create')[0].body).toMatchObject({ camera_control: { type: 'simple', config: { zoom: -4 } } });
+		expect(sim.requestsOf('create')[0].body).toMatchObject({
+			camera_control: { type: 'simple', config: { zoom: -4 } },
+		});
 	});
 });

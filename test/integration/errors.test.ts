@@ -16,18 +16,98 @@ interface ErrorCase {
 }
 
 const cases: ErrorCase[] = [
-	{ name: 'failed task', parameters: createParams({ prompt: 'x [sim:fail]' }), message: /^Kling task \S+ failed: Failure to pass the risk control system$/, hasTask: true, taskStatus: 'failed' },
-	{ name: 'succeed without a video', parameters: createParams({ prompt: 'x [sim:novideo]' }), message: /finished but returned no video/, hasTask: true, taskStatus: 'succeed' },
-	{ name: 'expired video link', parameters: createParams({ prompt: 'x [sim:expired]' }), message: /video link of Kling task \S+ has expired \(HTTP 403\): run Get Task again for a fresh link/, hasTask: true, taskStatus: 'succeed' },
-	{ name: 'time-out', parameters: createParams({ prompt: 'x [sim:ms=30000]', timeout: 0.1 }), message: /was still "processing" when the 6 s Timeout ran out/, hasTask: true, taskStatus: 'processing' },
-	{ name: 'content policy', parameters: createParams({ prompt: 'x [sim:unsafe]' }), message: /content safety check refused/, hasTask: false, creates: 1 },
-	{ name: 'no balance (429 1102, not retried)', parameters: createParams({ prompt: 'x [sim:nobalance]' }), message: /top up your CometAPI account/, hasTask: false, creates: 1 },
-	{ name: 'unknown model (gateway shape)', parameters: createParams({ model: 'custom', customModel: 'sora-2' }), message: /does not know this model/, hasTask: false, creates: 1 },
-	{ name: 'parameters refused by the API (duplicate external task id)', parameters: createParams({ additionalFields: { externalTaskId: 'dup' } }), prepare: async (sim) => void (await createTaskWithoutWaiting(sim, { externalTaskId: 'dup' })), message: /refused the parameters/, hasTask: false, creates: 1 },
-	{ name: 'create answered with HTML: outcome unknown, not resent', parameters: createParams(), prepare: (sim) => void sim.fault({ on: 'create', type: 'html' }), message: /may have been created and billed/, hasTask: false, creates: 1 },
-	{ name: 'create connection reset: outcome unknown, not resent', parameters: createParams(), prepare: (sim) => void sim.fault({ on: 'create', type: 'reset' }), message: /may have been created and billed/, hasTask: false, creates: 1 },
-	{ name: 'create 500: outcome unknown, not resent', parameters: createParams(), prepare: (sim) => void sim.fault({ on: 'create', type: 'status500' }), message: /may have been created and billed/, hasTask: false, creates: 1 },
-	{ name: 'status reads keep failing until the time-out', parameters: getParams('set below', { waitMode: 'poll', timeout: 0.1 }), prepare: async (sim) => { const taskId = await createTaskWithoutWaiting(sim); sim.fault({ on: 'read', type: 'status503', times: 50, retryAfter: 0 }); return { taskId }; }, message: /maintenance/, hasTask: true },
+	{
+		name: 'failed task',
+		parameters: createParams({ prompt: 'x [sim:fail]' }),
+		message: /^Kling task \S+ failed: Failure to pass the risk control system$/,
+		hasTask: true,
+		taskStatus: 'failed',
+	},
+	{
+		name: 'succeed without a video',
+		parameters: createParams({ prompt: 'x [sim:novideo]' }),
+		message: /finished but returned no video/,
+		hasTask: true,
+		taskStatus: 'succeed',
+	},
+	{
+		name: 'expired video link',
+		parameters: createParams({ prompt: 'x [sim:expired]' }),
+		message: /video link of Kling task \S+ has expired \(HTTP 403\): run Get Task again for a fresh link/,
+		hasTask: true,
+		taskStatus: 'succeed',
+	},
+	{
+		name: 'time-out',
+		parameters: createParams({ prompt: 'x [sim:ms=30000]', timeout: 0.1 }),
+		message: /was still "processing" when the 6 s Timeout ran out/,
+		hasTask: true,
+		taskStatus: 'processing',
+	},
+	{
+		name: 'content policy',
+		parameters: createParams({ prompt: 'x [sim:unsafe]' }),
+		message: /content safety check refused/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'no balance (429 1102, not retried)',
+		parameters: createParams({ prompt: 'x [sim:nobalance]' }),
+		message: /top up your CometAPI account/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'unknown model (gateway shape)',
+		parameters: createParams({ model: 'custom', customModel: 'sora-2' }),
+		message: /does not know this model/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'parameters refused by the API (duplicate external task id)',
+		parameters: createParams({ additionalFields: { externalTaskId: 'dup' } }),
+		prepare: async (sim) => void (await createTaskWithoutWaiting(sim, { externalTaskId: 'dup' })),
+		message: /refused the parameters/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'create answered with HTML: outcome unknown, not resent',
+		parameters: createParams(),
+		prepare: (sim) => void sim.fault({ on: 'create', type: 'html' }),
+		message: /may have been created and billed/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'create connection reset: outcome unknown, not resent',
+		parameters: createParams(),
+		prepare: (sim) => void sim.fault({ on: 'create', type: 'reset' }),
+		message: /may have been created and billed/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'create 500: outcome unknown, not resent',
+		parameters: createParams(),
+		prepare: (sim) => void sim.fault({ on: 'create', type: 'status500' }),
+		message: /may have been created and billed/,
+		hasTask: false,
+		creates: 1,
+	},
+	{
+		name: 'status reads keep failing until the time-out',
+		parameters: getParams('set below', { waitMode: 'poll', timeout: 0.1 }),
+		prepare: async (sim) => {
+			const taskId = await createTaskWithoutWaiting(sim);
+			sim.fault({ on: 'read', type: 'status503', times: 50, retryAfter: 0 });
+			return { taskId };
+		},
+		message: /maintenance/,
+		hasTask: true,
+	},
 ];
 
 /** A task made beforehand; its requests are dropped from the log so counts concern the test run. */
@@ -84,7 +164,9 @@ describe('the API key', () => {
 		const { sim } = ctx;
 		const badKey = 'sk-wrong-key-1234567890';
 		for (const continueOnFail of [false, true]) {
-			const result = await (await import('../../tools/engine')).runKlingNode({
+			const result = await (
+				await import('../../tools/engine')
+			).runKlingNode({
 				parameters: createParams(),
 				credentials: { apiKey: badKey, baseUrl: sim.url },
 				continueOnFail,

@@ -24,7 +24,11 @@ describe('Get Task in the n8n engine', () => {
 		const taskId = await createTask();
 		await new Promise((r) => setTimeout(r, 800));
 		const result = await run(ctx.sim, getParams(taskId));
-		expect(result.items[0].json).toMatchObject({ task_id: taskId, task_status: 'succeed', video_url: expect.any(String) });
+		expect(result.items[0].json).toMatchObject({
+			task_id: taskId,
+			task_status: 'succeed',
+			video_url: expect.any(String),
+		});
 		expect((await readBinary(result.items[0].binary!.data)).length).toBeGreaterThan(1000);
 	});
 
@@ -33,7 +37,10 @@ describe('Get Task in the n8n engine', () => {
 		await new Promise((r) => setTimeout(r, 400));
 		const result = await run(ctx.sim, getParams(taskId));
 		expect(result.status).toBe('success');
-		expect(result.items[0].json).toMatchObject({ task_status: 'failed', task_status_msg: expect.stringContaining('risk') });
+		expect(result.items[0].json).toMatchObject({
+			task_status: 'failed',
+			task_status_msg: expect.stringContaining('risk'),
+		});
 	});
 
 	it('waiting: create without waiting, then Get Task waits and downloads', async () => {

@@ -28,14 +28,26 @@ describe('1. a failing sibling does not drop finished tasks', () => {
 
 	it('the error names every task of the run with its state and video URL', async () => {
 		const { sim } = ctx;
-		const prompts = ['a [sim:ms=300]', 'b [sim:ms=300]', 'c [sim:ms=300]', 'd [sim:ms=300]', 'e [sim:fail] [sim:ms=1800]', 'f [sim:ms=30000]'];
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', download: false }), { items: prompts.map((p) => ({ p })) });
+		const prompts = [
+			'a [sim:ms=300]',
+			'b [sim:ms=300]',
+			'c [sim:ms=300]',
+			'd [sim:ms=300]',
+			'e [sim:fail] [sim:ms=1800]',
+			'f [sim:ms=30000]',
+		];
+		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', download: false }), {
+			items: prompts.map((p) => ({ p })),
+		});
 		expect(result.status).toBe('error');
 		const ids = prompts.map((p) => [...sim.tasks.values()].find((t) => t.body.prompt === p)!.id);
 		const text = `${message(result.error)} ${description(result.error)}`;
-		for (const i of [0, 1, 2, 3]) expect(text).toContain(`item ${i}: task ${ids[i]} succeed, video ${sim.cdnUrl}/videos/${ids[i]}.mp4`);
+		for (const i of [0, 1, 2, 3])
+			expect(text).toContain(`item ${i}: task ${ids[i]} succeed, video ${sim.cdnUrl}/videos/${ids[i]}.mp4`);
 		expect(message(result.error)).toContain(ids[4]);
-		expect(text).toMatch(new RegExp(`item 5: task ${ids[5]} (submitted|processing), still running on CometAPI: collect it with Get Task`));
+		expect(text).toMatch(
+			new RegExp(`item 5: task ${ids[5]} (submitted|processing), still running on CometAPI: collect it with Get Task`),
+		);
 	});
 });
 
@@ -50,12 +62,17 @@ describe('2. Stop keeps every task id where the user can find it', () => {
 		expect(result.status).toBe('canceled');
 		expect(sim.tasks.size).toBe(20);
 		const customData = (result.run.data.resultData.metadata ?? {}) as Record<string, string>;
-		const kept = Object.entries(customData).filter(([key]) => key.startsWith('kling_Kling')).map(([, value]) => value).join(' ');
+		const kept = Object.entries(customData)
+			.filter(([key]) => key.startsWith('kling_Kling'))
+			.map(([, value]) => value)
+			.join(' ');
 		for (const task of sim.tasks.values()) {
 			const item = Number(/clip (\d+)/.exec(String(task.body.prompt))![1]);
 			expect(kept).toContain(`${item}:${task.id}`);
 		}
-		const stopLine = engineLogs.find((l) => l.level === 'info' && /was stopped\. Tasks keep running on CometAPI/.test(l.message));
+		const stopLine = engineLogs.find(
+			(l) => l.level === 'info' && /was stopped\. Tasks keep running on CometAPI/.test(l.message),
+		);
 		expect(stopLine).toBeDefined();
 		for (const task of sim.tasks.values()) expect(stopLine!.message).toContain(task.id);
 	});
@@ -82,8 +99,14 @@ describe('4. failures that prove nothing was sent', () => {
 		const port = await closedPort();
 		const baseUrl = `http://127.0.0.1:${port}`;
 		for (const continueOnFail of [false, true]) {
-			const result = await runKlingNode({ parameters: createParams(), credentials: { apiKey: ctx.sim.apiKey, baseUrl }, continueOnFail });
-			const text = continueOnFail ? String(result.items[0].json.error) + String(result.items[0].json.description) : message(result.error) + description(result.error);
+			const result = await runKlingNode({
+				parameters: createParams(),
+				credentials: { apiKey: ctx.sim.apiKey, baseUrl },
+				continueOnFail,
+			});
+			const text = continueOnFail
+				? String(result.items[0].json.error) + String(result.items[0].json.description)
+				: message(result.error) + description(result.error);
 			expect(text).toContain(`CometAPI could not be reached at ${baseUrl}: nothing was sent`);
 			expect(text).toMatch(/Base URL/);
 			expect(text).not.toMatch(/billed\b(?! )|may have been created/);
@@ -101,10 +124,17 @@ describe('4. failures that prove nothing was sent', () => {
 	it.each([
 		['a Base URL without scheme', { baseUrl: '127.0.0.1:9' }, /Base URL/],
 		['an ftp: Base URL', { baseUrl: 'ftp://127.0.0.1:9' }, /must start with https:\/\//],
-		['an API key with a line break', { apiKey: 'sk-sim-local-0123456789abcdef\nX-Evil: 1' }, /API key in the credential contains/],
+		[
+			'an API key with a line break',
+			{ apiKey: 'sk-sim-local-0123456789abcdef\nX-Evil: 1' },
+			/API key in the credential contains/,
+		],
 	])('%s is refused before any request', async (_name, change, expected) => {
 		const { sim } = ctx;
-		const result = await runKlingNode({ parameters: createParams(), credentials: { apiKey: sim.apiKey, baseUrl: sim.url, ...change } });
+		const result = await runKlingNode({
+			parameters: createParams(),
+			credentials: { apiKey: sim.apiKey, baseUrl: sim.url, ...change },
+		});
 		expect(result.status).toBe('error');
 		expect(message(result.error)).toMatch(expected);
 		expect(description(result.error)).toMatch(/Nothing was sent to CometAPI/);
@@ -119,7 +149,9 @@ describe('5. a wrong Base URL path is not billing', () => {
 		const { sim } = ctx;
 		sim.fault({ on: 'create', type: 'html404', times: 5 });
 		const result = await run(sim, createParams());
-		expect(message(result.error)).toMatch(/answers like CometAPI \(HTTP 404, a web page\): the credential's Base URL is wrong/);
+		expect(message(result.error)).toMatch(
+			/answers like CometAPI \(HTTP 404, a web page\): the credential's Base URL is wrong/,
+		);
 		expect(`${message(result.error)} ${description(result.error)}`).not.toMatch(/may have been created/);
 		expect(sim.requestsOf('create')).toHaveLength(1);
 	});
@@ -169,16 +201,24 @@ describe('6. waits end at Timeout, whatever the server does', () => {
 
 describe('7. the key never leaks', () => {
 	const ctx = useSimulator();
-	const forms = (key: string) => [key, key.replace(/^sk-/, ''), encodeURIComponent(key), Buffer.from(key).toString('base64')];
+	const forms = (key: string) => [
+		key,
+		key.replace(/^sk-/, ''),
+		encodeURIComponent(key),
+		Buffer.from(key).toString('base64'),
+	];
 
-	it.each([false, true])('a failed task echoing "Bearer <key>" in every encoding (Continue On Fail: %s)', async (continueOnFail) => {
-		const { sim } = ctx;
-		engineLogs.length = 0;
-		const result = await run(sim, createParams({ prompt: 'x [sim:echokey]' }), { continueOnFail });
-		const text = visibleText(result) + JSON.stringify(engineLogs);
-		expect(text).toMatch(/failed: upstream refused Bearer \*\*\*/);
-		for (const form of forms(sim.apiKey)) expect(text).not.toContain(form);
-	});
+	it.each([false, true])(
+		'a failed task echoing "Bearer <key>" in every encoding (Continue On Fail: %s)',
+		async (continueOnFail) => {
+			const { sim } = ctx;
+			engineLogs.length = 0;
+			const result = await run(sim, createParams({ prompt: 'x [sim:echokey]' }), { continueOnFail });
+			const text = visibleText(result) + JSON.stringify(engineLogs);
+			expect(text).toMatch(/failed: upstream refused Bearer \*\*\*/);
+			for (const form of forms(sim.apiKey)) expect(text).not.toContain(form);
+		},
+	);
 
 	it('an error answer echoing the key, and the stack of the thrown error', async () => {
 		const { sim } = ctx;
@@ -209,7 +249,8 @@ describe('8. a Base URL with user:pass@ is refused', () => {
 		expect(message(result.error)).toMatch(/must not contain a user name or password/);
 		expect(sim.requests).toHaveLength(0);
 		const text = visibleText(result);
-		for (const secret of ['hunter2secret', Buffer.from('admin:hunter2secret').toString('base64')]) expect(text).not.toContain(secret);
+		for (const secret of ['hunter2secret', Buffer.from('admin:hunter2secret').toString('base64')])
+			expect(text).not.toContain(secret);
 	});
 });
 
@@ -270,7 +311,9 @@ describe('10. task ids', () => {
 	it('a server task id like ../../tmp/evil is reported, never used as a path or file name', async () => {
 		const { sim } = ctx;
 		const result = await run(sim, createParams({ prompt: 'x [sim:badid]' }));
-		expect(message(result.error)).toContain('created a task but answered with an id that is not a valid task id: "../../tmp/evil"');
+		expect(message(result.error)).toContain(
+			'created a task but answered with an id that is not a valid task id: "../../tmp/evil"',
+		);
 		expect(sim.requestsOf('read')).toHaveLength(0);
 	});
 });
@@ -281,9 +324,13 @@ describe('11. refused creates: one budget per item, and backing off frees the sl
 	it('an item backing off lets the next item send its create', async () => {
 		const { sim } = ctx;
 		sim.fault({ on: 'create', type: 'concurrency1303', times: 1, retryAfter: 1 });
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', waitMode: 'none', options: { createConcurrency: 1 } }), {
-			items: [{ p: 'first' }, { p: 'second' }],
-		});
+		const result = await run(
+			sim,
+			createParams({ prompt: '={{ $json.p }}', waitMode: 'none', options: { createConcurrency: 1 } }),
+			{
+				items: [{ p: 'first' }, { p: 'second' }],
+			},
+		);
 		expect(result.status).toBe('success');
 		expect(sim.requestsOf('create').map((r) => r.body!.prompt)).toEqual(['first', 'second', 'first']);
 	});
@@ -291,11 +338,16 @@ describe('11. refused creates: one budget per item, and backing off frees the sl
 	it('refused until the Timeout: ends on time and says how long it tried and that nothing was created', async () => {
 		const { sim } = ctx;
 		sim.fault({ on: 'create', type: 'concurrency1303', times: 100, retryAfter: 0 });
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', timeout: 0.1 }), { items: [{ p: 'a' }, { p: 'b' }], continueOnFail: true });
+		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', timeout: 0.1 }), {
+			items: [{ p: 'a' }, { p: 'b' }],
+			continueOnFail: true,
+		});
 		expect(result.durationMs).toBeLessThan(9000);
 		for (const item of result.items) {
 			expect(item.json.task_id).toBeNull();
-			expect(item.json.description).toMatch(/No task was created, nothing was billed\. CometAPI kept refusing the create until the Timeout ran out/);
+			expect(item.json.description).toMatch(
+				/No task was created, nothing was billed\. CometAPI kept refusing the create until the Timeout ran out/,
+			);
 		}
 		expect(sim.tasks.size).toBe(0);
 	});

@@ -72,7 +72,9 @@ describe('cancelling the workflow', () => {
 
 	it('stops polling at once and ends the run as canceled', async () => {
 		const { sim } = ctx;
-		const result = await run(sim, createParams({ prompt: 'long [sim:ms=30000]', pollInterval: 1 }), { cancelAfterMs: 1500 });
+		const result = await run(sim, createParams({ prompt: 'long [sim:ms=30000]', pollInterval: 1 }), {
+			cancelAfterMs: 1500,
+		});
 		expect(result.status).toBe('canceled');
 		expect(result.durationMs).toBeLessThan(5000);
 		const readsAtCancel = sim.requestsOf('read').length;
@@ -97,11 +99,19 @@ describe('invalid input is refused before anything is billed', () => {
 	it.each<[string, IDataObject, RegExp]>([
 		// A literally empty required field is refused by n8n itself; an expression can still yield one.
 		['a prompt that is only spaces', { prompt: '={{ "   " }}' }, /Prompt is empty/],
-		['a prompt over the limit', { prompt: 'x'.repeat(600), options: { maxPromptLength: 500 } }, /longer than 500 characters/],
+		[
+			'a prompt over the limit',
+			{ prompt: 'x'.repeat(600), options: { maxPromptLength: 500 } },
+			/longer than 500 characters/,
+		],
 		['an aspect ratio', { additionalFields: { aspectRatio: '5:4' } }, /Aspect Ratio must be one of/],
 		['a duration', { additionalFields: { duration: 7 } }, /5 or 10 seconds/],
 		['a cfg scale', { additionalFields: { cfgScale: 2 } }, /CFG Scale must be between 0 and 1/],
-		['camera axes', { additionalFields: { cameraControl: { camera: { type: 'simple', pan: 3, zoom: 2 } } } }, /exactly one non-zero axis/],
+		[
+			'camera axes',
+			{ additionalFields: { cameraControl: { camera: { type: 'simple', pan: 3, zoom: 2 } } } },
+			/exactly one non-zero axis/,
+		],
 		['a callback URL', { additionalFields: { callbackUrl: 'example.com/hook' } }, /Callback URL must be a full URL/],
 		['a poll interval', { pollInterval: 0 }, /Poll Interval must be at least/],
 	])('%s', async (_name, extra, message) => {
@@ -115,7 +125,9 @@ describe('invalid input is refused before anything is billed', () => {
 
 	it('one bad item among good ones: no task is created for any of them', async () => {
 		const { sim } = ctx;
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}' }), { items: [{ p: 'good' }, { p: '' }, { p: 'good too' }] });
+		const result = await run(sim, createParams({ prompt: '={{ $json.p }}' }), {
+			items: [{ p: 'good' }, { p: '' }, { p: 'good too' }],
+		});
 		expect(result.status).toBe('error');
 		expect((result.error!.context as IDataObject).itemIndex).toBe(1);
 		expect(sim.requestsOf('create')).toHaveLength(0);
@@ -129,7 +141,12 @@ describe('invalid input is refused before anything is billed', () => {
 		});
 		expect(result.items[0].json.task_status).toBe('submitted');
 		expect(result.items[1]).toEqual({
-			json: { error: expect.stringMatching(/Prompt is empty/), description: expect.any(String), task_id: null, task_status: null },
+			json: {
+				error: expect.stringMatching(/Prompt is empty/),
+				description: expect.any(String),
+				task_id: null,
+				task_status: null,
+			},
 			pairedItem: { item: 1 },
 		});
 		expect(sim.requestsOf('create')).toHaveLength(1);

@@ -24,7 +24,8 @@ const SEED = Number(process.env.PROPERTY_SEED ?? 20261130);
 const PARALLEL = 40;
 const TIMEOUT_MIN = 0.03; // 1.8 s
 const SLACK_MS = 4000;
-const RAW_JS_ERROR = /Cannot read propert|is not a function|is not defined|undefined is not|\[object Object\]|\bNaN\b|Unexpected token|in JSON at position|Unexpected end of JSON|Maximum call stack|Invalid time value/;
+const RAW_JS_ERROR =
+	/Cannot read propert|is not a function|is not defined|undefined is not|\[object Object\]|\bNaN\b|Unexpected token|in JSON at position|Unexpected end of JSON|Maximum call stack|Invalid time value/;
 const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 interface Case {
@@ -40,12 +41,24 @@ interface Case {
 const KEY = '__KEY__';
 const CDN = '__CDN__';
 
-const delivery = fc.constantFrom<ScriptedAnswer['delivery']>('normal', 'normal', 'normal', 'normal', 'delay', 'trickle', 'hang', 'reset');
+const delivery = fc.constantFrom<ScriptedAnswer['delivery']>(
+	'normal',
+	'normal',
+	'normal',
+	'normal',
+	'delay',
+	'trickle',
+	'hang',
+	'reset',
+);
 const taskId = fc.oneof(
 	{ weight: 6, arbitrary: fc.stringMatching(/^[0-9]{18}$/) },
 	fc.constantFrom<unknown>('../../tmp/evil', '', '.', null, 860733404216143937, 42, KEY, 'x'.repeat(300)),
 );
-const status = fc.oneof({ weight: 5, arbitrary: fc.constantFrom('submitted', 'processing', 'succeed', 'failed') }, fc.constantFrom<unknown>('queued', '', 7, null, KEY));
+const status = fc.oneof(
+	{ weight: 5, arbitrary: fc.constantFrom('submitted', 'processing', 'succeed', 'failed') },
+	fc.constantFrom<unknown>('queued', '', 7, null, KEY),
+);
 const videos = fc.constantFrom<unknown>(
 	null,
 	{},
@@ -70,8 +83,12 @@ const envelope = fc.oneof(
 	task.map((data) => ({ data })),
 	task.map((data) => ({ code: 200, message: 'ok', data })),
 	task.map((data) => ({ code: 'success', data })),
-	fc.constantFrom(1000, 1002, 1102, 1103, 1201, 1203, 1301, 1302, 1303, 5000, 5001, 99999).map((code) => ({ code, message: `refused ${KEY}` })),
-	fc.constantFrom('', 'model_not_found', 'invalid_request').map((code) => ({ error: { message: `upstream (request id: 1) ${KEY}`, type: 'comet_api_error', code } })),
+	fc
+		.constantFrom(1000, 1002, 1102, 1103, 1201, 1203, 1301, 1302, 1303, 5000, 5001, 99999)
+		.map((code) => ({ code, message: `refused ${KEY}` })),
+	fc
+		.constantFrom('', 'model_not_found', 'invalid_request')
+		.map((code) => ({ error: { message: `upstream (request id: 1) ${KEY}`, type: 'comet_api_error', code } })),
 	fc.constantFrom<unknown>({}, [], null, { code: 0 }, { code: 0, data: [] }, { code: 'NaN', data: 'x' }),
 );
 const body = fc.oneof(
@@ -86,8 +103,17 @@ const body = fc.oneof(
 	),
 );
 const apiAnswer = fc.record({
-	status: fc.oneof({ weight: 6, arbitrary: fc.constant(200) }, fc.constantFrom(201, 400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 524)),
-	headers: fc.constantFrom<Record<string, string> | undefined>(undefined, { 'Retry-After': '0' }, { 'Retry-After': '1' }, { 'Retry-After': 'soon' }, { 'Retry-After': '99999' }),
+	status: fc.oneof(
+		{ weight: 6, arbitrary: fc.constant(200) },
+		fc.constantFrom(201, 400, 401, 403, 404, 408, 429, 500, 502, 503, 504, 524),
+	),
+	headers: fc.constantFrom<Record<string, string> | undefined>(
+		undefined,
+		{ 'Retry-After': '0' },
+		{ 'Retry-After': '1' },
+		{ 'Retry-After': 'soon' },
+		{ 'Retry-After': '99999' },
+	),
 	body,
 	delivery,
 });
@@ -111,12 +137,23 @@ const script = fc.record({
 
 /** Random parameter values, valid most of the time. */
 const createParameters = fc.record({
-	prompt: fc.oneof({ weight: 8, arbitrary: fc.constant('A fox in the snow') }, fc.string({ maxLength: 40 }), fc.constantFrom('   ', '={{ $json.missing }}', 'x'.repeat(2600), '={{ 42 }}')),
-	model: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('kling-v1', 'kling-v2-6', 'kling-v3') }, fc.constantFrom('custom')),
+	prompt: fc.oneof(
+		{ weight: 8, arbitrary: fc.constant('A fox in the snow') },
+		fc.string({ maxLength: 40 }),
+		fc.constantFrom('   ', '={{ $json.missing }}', 'x'.repeat(2600), '={{ 42 }}'),
+	),
+	model: fc.oneof(
+		{ weight: 5, arbitrary: fc.constantFrom('kling-v1', 'kling-v2-6', 'kling-v3') },
+		fc.constantFrom('custom'),
+	),
 	customModel: fc.constantFrom('kling-v9', 'bad model!', ''),
 	additionalFields: fc.record(
 		{
-			duration: fc.oneof(fc.constantFrom(5, 10, 3, 15), fc.integer({ min: -3, max: 30 }), fc.constantFrom<unknown>('abc', 5.5)),
+			duration: fc.oneof(
+				fc.constantFrom(5, 10, 3, 15),
+				fc.integer({ min: -3, max: 30 }),
+				fc.constantFrom<unknown>('abc', 5.5),
+			),
 			aspectRatio: fc.oneof(fc.constantFrom('16:9', '9:16', '1:1'), fc.string({ maxLength: 5 })),
 			cfgScale: fc.oneof(fc.double({ min: -1, max: 2, noNaN: true }), fc.constant(0.5)),
 			mode: fc.constantFrom<unknown>('std', 'pro', 'fast', 3),
@@ -129,7 +166,10 @@ const createParameters = fc.record({
 	download: fc.boolean(),
 });
 const getParameters = fc.record({
-	taskId: fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^[0-9]{18}$/) }, fc.constantFrom<unknown>('.', '..', '', 'a/b', '={{ 860733404216143937 }}', 'x'.repeat(200), '  12 ')),
+	taskId: fc.oneof(
+		{ weight: 6, arbitrary: fc.stringMatching(/^[0-9]{18}$/) },
+		fc.constantFrom<unknown>('.', '..', '', 'a/b', '={{ 860733404216143937 }}', 'x'.repeat(200), '  12 '),
+	),
 	download: fc.boolean(),
 });
 
@@ -155,8 +195,21 @@ function buildCase(index: number, raw: RawCase, server: HostileServer): Case {
 	const scriptFor = { create: fix(raw.script.create), read: fix(raw.script.read), download: raw.script.download };
 	const parameters: IDataObject =
 		raw.operation === 'create'
-			? { resource: 'video', operation: 'create', waitMode: 'poll', timeout: TIMEOUT_MIN, ...(raw.create as IDataObject) }
-			: { resource: 'video', operation: 'get', waitMode: 'poll', pollInterval: 0.5, timeout: TIMEOUT_MIN, ...(raw.get as IDataObject) };
+			? {
+					resource: 'video',
+					operation: 'create',
+					waitMode: 'poll',
+					timeout: TIMEOUT_MIN,
+					...(raw.create as IDataObject),
+				}
+			: {
+					resource: 'video',
+					operation: 'get',
+					waitMode: 'poll',
+					pollInterval: 0.5,
+					timeout: TIMEOUT_MIN,
+					...(raw.get as IDataObject),
+				};
 	return { index, key, operation: raw.operation, parameters, script: scriptFor, continueOnFail: raw.continueOnFail };
 }
 
@@ -164,7 +217,14 @@ function buildCase(index: number, raw: RawCase, server: HostileServer): Case {
 function createdIds(server: HostileServer, key: string): string[] {
 	const ids: string[] = [];
 	for (const entry of server.log(key)) {
-		if (entry.kind !== 'create' || !entry.complete || !entry.answer || entry.answer.status < 200 || entry.answer.status >= 300) continue;
+		if (
+			entry.kind !== 'create' ||
+			!entry.complete ||
+			!entry.answer ||
+			entry.answer.status < 200 ||
+			entry.answer.status >= 300
+		)
+			continue;
 		try {
 			const parsed = JSON.parse(String(entry.answer.body).replace(/("task_id"\s*:\s*)(\d{16,})/g, '$1"$2"'));
 			const id = parsed?.data?.task_id;
@@ -177,7 +237,13 @@ function createdIds(server: HostileServer, key: string): string[] {
 }
 
 function keyForms(key: string): string[] {
-	return [key, key.slice(3), encodeURIComponent(key), Buffer.from(key).toString('base64'), Buffer.from(`Bearer ${key}`).toString('base64')];
+	return [
+		key,
+		key.slice(3),
+		encodeURIComponent(key),
+		Buffer.from(key).toString('base64'),
+		Buffer.from(`Bearer ${key}`).toString('base64'),
+	];
 }
 
 async function check(c: Case, server: HostileServer): Promise<string[]> {
@@ -185,32 +251,44 @@ async function check(c: Case, server: HostileServer): Promise<string[]> {
 	const logStart = engineLogs.length;
 	let result;
 	try {
-		result = await runKlingNode({ parameters: c.parameters, credentials: { apiKey: c.key, baseUrl: server.url }, continueOnFail: c.continueOnFail });
+		result = await runKlingNode({
+			parameters: c.parameters,
+			credentials: { apiKey: c.key, baseUrl: server.url },
+			continueOnFail: c.continueOnFail,
+		});
 	} catch (error) {
 		// n8n itself refuses a workflow whose required parameter is empty: nothing may have been sent.
 		if ((error as Error).name !== 'WorkflowHasIssuesError') throw error;
-		return server.log(c.key).length ? [`n8n refused the workflow but ${server.log(c.key).length} requests were sent`] : [];
+		return server.log(c.key).length
+			? [`n8n refused the workflow but ${server.log(c.key).length} requests were sent`]
+			: [];
 	}
 	const error = result.error as IDataObject | undefined;
 	const errorText = error ? `${error.message ?? ''} ${error.description ?? ''}` : '';
 	const itemsText = JSON.stringify(result.items.map((i) => i.json));
-	const logs = engineLogs.slice(logStart).map((l) => l.message).join('\n');
+	const logs = engineLogs
+		.slice(logStart)
+		.map((l) => l.message)
+		.join('\n');
 	const everything = `${JSON.stringify(result.run)} ${errorText} ${String(error?.stack ?? '')} ${logs}`;
 
 	const shown = `${errorText} ${result.items.map((i) => `${i.json.error ?? ''} ${i.json.description ?? ''}`).join(' ')}`;
 	const raw = RAW_JS_ERROR.exec(shown);
 	if (raw) problems.push(`raw JavaScript error text "${raw[0]}" in: ${shown.slice(0, 300)}`);
 
-	if (result.durationMs > TIMEOUT_MIN * 60_000 + SLACK_MS) problems.push(`ran ${result.durationMs} ms, past Timeout + slack`);
+	if (result.durationMs > TIMEOUT_MIN * 60_000 + SLACK_MS)
+		problems.push(`ran ${result.durationMs} ms, past Timeout + slack`);
 
 	for (const form of keyForms(c.key)) {
 		if (form.length >= 6 && everything.includes(form)) problems.push(`the key leaked as "${form}"`);
 	}
 
 	for (const id of createdIds(server, c.key)) {
-		const mentioned = itemsText.includes(id) || errorText.includes(id) || JSON.stringify(error?.context ?? {}).includes(id);
+		const mentioned =
+			itemsText.includes(id) || errorText.includes(id) || JSON.stringify(error?.context ?? {}).includes(id);
 		if (VALID_ID.test(id) && !mentioned) problems.push(`created task ${id} is not named in the outcome`);
-		if (/No task was created/.test(`${errorText} ${itemsText}`)) problems.push(`created task ${id} reported as "No task was created"`);
+		if (/No task was created/.test(`${errorText} ${itemsText}`))
+			problems.push(`created task ${id} reported as "No task was created"`);
 	}
 
 	if (/Nothing was sent to CometAPI/.test(`${errorText} ${itemsText}`) && server.log(c.key).length > 0) {
@@ -228,19 +306,26 @@ describe('property: hostile answers and random parameters through the real node'
 		await server.close();
 	});
 
-	it(`${RUNS} random cases (seed ${SEED}) keep the money-safety promise`, async () => {
-		const raws = fc.sample(caseArbitrary, { seed: SEED, numRuns: RUNS });
-		const cases = raws.map((raw, i) => buildCase(i, raw, server));
-		cases.forEach((c) => server.addCase(c.key, c.script));
-		const failures: string[] = [];
-		for (let start = 0; start < cases.length; start += PARALLEL) {
-			const batch = cases.slice(start, start + PARALLEL);
-			const results = await Promise.all(batch.map((c) => check(c, server)));
-			results.forEach((problems, k) => {
-				const c = batch[k];
-				if (problems.length) failures.push(`case ${c.index} (seed ${SEED}): ${problems.join('; ')}\n  parameters ${JSON.stringify(c.parameters)}\n  script ${JSON.stringify(c.script).slice(0, 1500)}`);
-			});
-		}
-		expect(failures.slice(0, 5)).toEqual([]);
-	}, 10 * 60_000);
+	it(
+		`${RUNS} random cases (seed ${SEED}) keep the money-safety promise`,
+		async () => {
+			const raws = fc.sample(caseArbitrary, { seed: SEED, numRuns: RUNS });
+			const cases = raws.map((raw, i) => buildCase(i, raw, server));
+			cases.forEach((c) => server.addCase(c.key, c.script));
+			const failures: string[] = [];
+			for (let start = 0; start < cases.length; start += PARALLEL) {
+				const batch = cases.slice(start, start + PARALLEL);
+				const results = await Promise.all(batch.map((c) => check(c, server)));
+				results.forEach((problems, k) => {
+					const c = batch[k];
+					if (problems.length)
+						failures.push(
+							`case ${c.index} (seed ${SEED}): ${problems.join('; ')}\n  parameters ${JSON.stringify(c.parameters)}\n  script ${JSON.stringify(c.script).slice(0, 1500)}`,
+						);
+				});
+			}
+			expect(failures.slice(0, 5)).toEqual([]);
+		},
+		10 * 60_000,
+	);
 });

@@ -39,7 +39,17 @@ describe('node description: the contract with the editor and with workflows', ()
 	it('Create shows prompt, model and the wait settings; Get shows taskId and no prompt', () => {
 		const create = names(visible({ resource: 'video', operation: 'create', waitMode: 'poll', download: true }));
 		expect(create).toEqual(
-			expect.arrayContaining(['prompt', 'model', 'waitMode', 'pollInterval', 'timeout', 'download', 'binaryPropertyName', 'additionalFields', 'options']),
+			expect.arrayContaining([
+				'prompt',
+				'model',
+				'waitMode',
+				'pollInterval',
+				'timeout',
+				'download',
+				'binaryPropertyName',
+				'additionalFields',
+				'options',
+			]),
 		);
 		expect(create).not.toContain('taskId');
 		const get = names(visible({ resource: 'video', operation: 'get', waitMode: 'none', download: true }));
@@ -69,7 +79,17 @@ describe('node description: the contract with the editor and with workflows', ()
 	it('additional fields cover the whole create body', () => {
 		const fields = description.properties.find((p) => p.name === 'additionalFields')!.options as INodeProperties[];
 		expect(fields.map((f) => f.name).sort()).toEqual(
-			['aspectRatio', 'callbackUrl', 'cameraControl', 'cfgScale', 'duration', 'externalTaskId', 'mode', 'negativePrompt', 'sound'].sort(),
+			[
+				'aspectRatio',
+				'callbackUrl',
+				'cameraControl',
+				'cfgScale',
+				'duration',
+				'externalTaskId',
+				'mode',
+				'negativePrompt',
+				'sound',
+			].sort(),
 		);
 		const camera = fields.find((f) => f.name === 'cameraControl')!;
 		const values = (camera.options![0] as { values: INodeProperties[] }).values;
@@ -122,7 +142,8 @@ describe('package.json: what n8n’s verification checks', () => {
 		expect(pkg.dependencies ?? {}).toEqual({});
 		expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
 		expect(pkg.overrides).toBeUndefined();
-		for (const script of ['prepare', 'preinstall', 'install', 'postinstall']) expect(pkg.scripts[script]).toBeUndefined();
+		for (const script of ['prepare', 'preinstall', 'install', 'postinstall'])
+			expect(pkg.scripts[script]).toBeUndefined();
 		expect(pkg.n8n).toEqual({
 			n8nNodesApiVersion: 1,
 			strict: true,

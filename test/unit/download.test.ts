@@ -40,7 +40,11 @@ describe('downloadVideo', () => {
 		const run = await download([video(3000)]);
 		expect(run.binary).toMatchObject({ fileName: 't1.mp4', mimeType: 'video/mp4', bytes: 3000 });
 		expect(run.downloads()).toEqual([expect.objectContaining({ url: URL_, authenticated: false })]);
-		expect(run.downloads()[0].options).toMatchObject({ encoding: 'stream', returnFullResponse: true, ignoreHttpStatusErrors: true });
+		expect(run.downloads()[0].options).toMatchObject({
+			encoding: 'stream',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		});
 	});
 
 	it.each([
@@ -56,10 +60,22 @@ describe('downloadVideo', () => {
 	});
 
 	it.each<[string, Scripted, RegExp]>([
-		['an HTML page', { statusCode: 200, body: '<html>login</html>', headers: { 'content-type': 'text/html; charset=utf-8' } }, /returned text\/html; charset=utf-8, not a video/],
+		[
+			'an HTML page',
+			{ statusCode: 200, body: '<html>login</html>', headers: { 'content-type': 'text/html; charset=utf-8' } },
+			/returned text\/html; charset=utf-8, not a video/,
+		],
 		['an API answer', { statusCode: 200, body: '{}', headers: { 'content-type': 'application/json' } }, /not a video/],
-		['an empty file (Content-Length 0)', { statusCode: 200, body: '', headers: { 'content-type': 'video/mp4', 'content-length': '0' } }, /empty file/],
-		['an empty file (no length)', { statusCode: 200, body: '', headers: { 'content-type': 'video/mp4' } }, /empty file/],
+		[
+			'an empty file (Content-Length 0)',
+			{ statusCode: 200, body: '', headers: { 'content-type': 'video/mp4', 'content-length': '0' } },
+			/empty file/,
+		],
+		[
+			'an empty file (no length)',
+			{ statusCode: 200, body: '', headers: { 'content-type': 'video/mp4' } },
+			/empty file/,
+		],
 		['an expired link (403)', { statusCode: 403, body: 'denied' }, /has expired \(HTTP 403\): run Get Task again/],
 		['a missing file (404)', { statusCode: 404, body: 'no' }, /has expired \(HTTP 404\)/],
 		['a 400', { statusCode: 400, body: 'bad' }, /failed: the file server answered HTTP 400/],
@@ -85,14 +101,19 @@ describe('downloadVideo', () => {
 	});
 
 	it('a transfer that stalls is ended by the minimum-progress rule and tried again', async () => {
-		const run = await download([{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }, video()], { stallMs: 1500 });
+		const run = await download(
+			[{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }, video()],
+			{ stallMs: 1500 },
+		);
 		expect(run.binary).toBeDefined();
 		expect(run.downloads()).toHaveLength(2);
 	});
 
 	it('the deadline ends a download that never finishes', async () => {
 		let endedAt = 0;
-		const fake = fakeContext({ cdn: [{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }] });
+		const fake = fakeContext({
+			cdn: [{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }],
+		});
 		const pending = downloadVideo(fake.ctx, URL_, options({ deadline: 800 })).catch((error) => {
 			endedAt = Date.now();
 			return error;

@@ -3,7 +3,9 @@ import { describeEntry, TaskLedger } from '../../nodes/KlingCometApi/helpers/led
 describe('TaskLedger', () => {
 	it('tells its listener about each new task id once, with the ledger so far', () => {
 		const seen: string[] = [];
-		const ledger = new TaskLedger({ taskRecorded: (entry, all) => seen.push(`${entry.itemIndex}:${entry.taskId}:${all.withTasks().length}`) });
+		const ledger = new TaskLedger({
+			taskRecorded: (entry, all) => seen.push(`${entry.itemIndex}:${entry.taskId}:${all.withTasks().length}`),
+		});
 		ledger.task(1, 'b');
 		ledger.task(0, 'a', 'submitted');
 		ledger.task(0, 'a', 'processing');
@@ -21,7 +23,12 @@ describe('TaskLedger', () => {
 		ledger.failed(1, 'outcome unknown');
 		expect(ledger.get(1)).toMatchObject({ state: 'unknown', reason: 'reset' });
 		ledger.failed(2, 'timed out', { taskId: 'c', taskStatus: 'processing' });
-		expect(ledger.get(2)).toMatchObject({ state: 'failed', taskId: 'c', taskStatus: 'processing', reason: 'timed out' });
+		expect(ledger.get(2)).toMatchObject({
+			state: 'failed',
+			taskId: 'c',
+			taskStatus: 'processing',
+			reason: 'timed out',
+		});
 	});
 
 	it('finished() only marks items it knows', () => {
@@ -52,7 +59,11 @@ describe('TaskLedger', () => {
 				'item 5: task f succeed, video https://cdn/f.mp4 (not downloaded)',
 			].join('; '),
 		);
-		expect(describeEntry({ itemIndex: 3, taskId: 'd', state: 'failed', reason: 'x' })).toBe('item 3: task d failed (x)');
-		expect(describeEntry({ itemIndex: 6, state: 'running' })).toBe('item 6: task (id unknown) submitted, still running on CometAPI: collect it with Get Task');
+		expect(describeEntry({ itemIndex: 3, taskId: 'd', state: 'failed', reason: 'x' })).toBe(
+			'item 3: task d failed (x)',
+		);
+		expect(describeEntry({ itemIndex: 6, state: 'running' })).toBe(
+			'item 6: task (id unknown) submitted, still running on CometAPI: collect it with Get Task',
+		);
 	});
 });

@@ -5,11 +5,27 @@ import { router } from '../../nodes/KlingCometApi/actions/router';
 import type { Scripted } from '../helpers/fake-context';
 import { fakeContext, klingError, networkError, ok, task, video } from '../helpers/fake-context';
 
-const create = (extra: Record<string, unknown> = {}) => ({ resource: 'video', operation: 'create', prompt: 'a fox', model: 'kling-v1', waitMode: 'none', ...extra });
-const get = (taskId: unknown, extra: Record<string, unknown> = {}) => ({ resource: 'video', operation: 'get', taskId, ...extra });
+const create = (extra: Record<string, unknown> = {}) => ({
+	resource: 'video',
+	operation: 'create',
+	prompt: 'a fox',
+	model: 'kling-v1',
+	waitMode: 'none',
+	...extra,
+});
+const get = (taskId: unknown, extra: Record<string, unknown> = {}) => ({
+	resource: 'video',
+	operation: 'get',
+	taskId,
+	...extra,
+});
 const PATH = 'https://api.example.test/kling/v1/videos/text2video';
 
-async function runNode(parameters: Record<string, unknown>, api: Scripted[] | ((r: { method: string; url: string }) => Scripted), more: object = {}) {
+async function runNode(
+	parameters: Record<string, unknown>,
+	api: Scripted[] | ((r: { method: string; url: string }) => Scripted),
+	more: object = {},
+) {
 	const fake = fakeContext({ parameters: parameters as IDataObject, api, ...more });
 	const pending = router.call(fake.ctx).then(
 		(output) => ({ output: output[0], error: undefined }),
@@ -24,7 +40,10 @@ afterEach(() => jest.useRealTimers());
 
 describe('Create Video: the request', () => {
 	it('sends the validated body once and returns the task without waiting', async () => {
-		const run = await runNode(create({ additionalFields: { duration: 5, aspectRatio: '9:16', externalTaskId: 'o-1' } }), [ok(task('submitted'))]);
+		const run = await runNode(
+			create({ additionalFields: { duration: 5, aspectRatio: '9:16', externalTaskId: 'o-1' } }),
+			[ok(task('submitted'))],
+		);
 		expect(run.error).toBeUndefined();
 		expect(run.apiRequests()).toEqual([
 			expect.objectContaining({
@@ -43,8 +62,14 @@ describe('Create Video: the request', () => {
 			{ cdn: [video(2048)] },
 		);
 		expect(run.error).toBeUndefined();
-		expect(run.apiRequests().map((r) => `${r.method} ${r.url}`)).toEqual([`POST ${PATH}`, `GET ${PATH}/t1`, `GET ${PATH}/t1`]);
-		expect(run.downloads()).toEqual([expect.objectContaining({ url: 'https://cdn.example.test/t1.mp4', authenticated: false })]);
+		expect(run.apiRequests().map((r) => `${r.method} ${r.url}`)).toEqual([
+			`POST ${PATH}`,
+			`GET ${PATH}/t1`,
+			`GET ${PATH}/t1`,
+		]);
+		expect(run.downloads()).toEqual([
+			expect.objectContaining({ url: 'https://cdn.example.test/t1.mp4', authenticated: false }),
+		]);
 		expect(run.output![0].json).toMatchObject({ task_status: 'succeed', video_url: 'https://cdn.example.test/t1.mp4' });
 		expect(run.output![0].binary!.clip).toMatchObject({ fileName: 't1.mp4', mimeType: 'video/mp4', bytes: 2048 });
 	});
@@ -65,20 +90,31 @@ describe('Create Video: what is resent and what is not', () => {
 		['a 502 web page', { statusCode: 502, body: '<html>bad gateway</html>' }],
 		['a 200 without a task id', { statusCode: 200, body: { code: 0, data: {} } }],
 	])('after %s the outcome is unknown: never resent, and the error says a task may exist', async (_name, answer) => {
-		const run = await runFaked(create({ additionalFields: { externalTaskId: 'order-9' } }), [answer, ok(task('submitted'))]);
+		const run = await runFaked(create({ additionalFields: { externalTaskId: 'order-9' } }), [
+			answer,
+			ok(task('submitted')),
+		]);
 		expect(run.apiRequests()).toHaveLength(1);
-		expect(run.error.message).toBe('The create request reached CometAPI but no usable answer came back: a task may have been created and billed');
-		expect(run.error.description).toMatch(/^Do not simply run again: check the task list in your CometAPI console, External Task ID "order-9"/);
+		expect(run.error.message).toBe(
+			'The create request reached CometAPI but no usable answer came back: a task may have been created and billed',
+		);
+		expect(run.error.description).toMatch(
+			/^Do not simply run again: check the task list in your CometAPI console, External Task ID "order-9"/,
+		);
 	});
 
 	it('a refused connection is tried 3 times, then reported as "nothing was sent" within seconds', async () => {
-		const refused = Object.assign(new Error('The service refused the connection - perhaps it is offline'), { httpCode: 'ECONNREFUSED' });
+		const refused = Object.assign(new Error('The service refused the connection - perhaps it is offline'), {
+			httpCode: 'ECONNREFUSED',
+		});
 		const started = Date.now();
 		const run = await runFaked(create(), [refused]);
 		expect(run.apiRequests()).toHaveLength(3);
 		expect(run.apiRequests()[2].at - started).toBeLessThan(10_000);
 		expect(run.error.message).toBe('CometAPI could not be reached at https://api.example.test: nothing was sent');
-		expect(run.error.description).toMatch(/^No task was created, nothing was billed \(3 tries over \d+(\.\d)? s\)\. Check the credential's Base URL/);
+		expect(run.error.description).toMatch(
+			/^No task was created, nothing was billed \(3 tries over \d+(\.\d)? s\)\. Check the credential's Base URL/,
+		);
 	});
 
 	it('a create refused for good is not resent and says no task was created', async () => {
@@ -113,7 +149,10 @@ describe('Create Video: after the task exists', () => {
 	});
 
 	it('a task that succeeded without a video is an error naming it', async () => {
-		const run = await runNode(create({ waitMode: 'poll', pollInterval: 0.5 }), [ok(task('submitted')), ok(task('succeed', { task_result: { videos: [] } }))]);
+		const run = await runNode(create({ waitMode: 'poll', pollInterval: 0.5 }), [
+			ok(task('submitted')),
+			ok(task('succeed', { task_result: { videos: [] } })),
+		]);
 		expect(run.error.message).toBe('Kling task t1 finished but returned no video');
 		expect(run.error.context).toMatchObject({ taskId: 't1', taskStatus: 'succeed' });
 	});

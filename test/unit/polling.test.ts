@@ -36,7 +36,9 @@ describe('waitForTask: the poll schedule', () => {
 		const promise = waitForTask(fake.ctx, 't1', waitOptions({ deadline: start + 20 * 60_000 }));
 		await jest.advanceTimersByTimeAsync(200_000);
 		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
-		expect(fake.requests.map((r) => r.at - start)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((s) => s * 1000));
+		expect(fake.requests.map((r) => r.at - start)).toEqual(
+			[10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((s) => s * 1000),
+		);
 		expect(fake.requests.every((r) => r.method === 'GET' && r.url === `https://api.example.test${PATH}/t1`)).toBe(true);
 	});
 
@@ -51,8 +53,14 @@ describe('waitForTask: the poll schedule', () => {
 
 	it('tells every read, and keeps our task id even if the server answers another', async () => {
 		const seen: string[] = [];
-		const fake = fakeContext({ api: [ok(task('processing', { task_id: 'other' })), ok(task('succeed', { task_id: 'other' }))] });
-		const promise = waitForTask(fake.ctx, 't1', waitOptions({ onRead: (t) => seen.push(`${t.task_id}:${t.task_status}`) }));
+		const fake = fakeContext({
+			api: [ok(task('processing', { task_id: 'other' })), ok(task('succeed', { task_id: 'other' }))],
+		});
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ onRead: (t) => seen.push(`${t.task_id}:${t.task_status}`) }),
+		);
 		await jest.advanceTimersByTimeAsync(30_000);
 		await expect(promise).resolves.toMatchObject({ task_id: 't1' });
 		expect(seen).toEqual(['t1:processing', 't1:succeed']);
@@ -61,7 +69,11 @@ describe('waitForTask: the poll schedule', () => {
 	it('times out at the deadline, naming the task, its status and how to collect it', async () => {
 		const fake = fakeContext({ api: () => ok(task('processing')) });
 		const start = Date.now();
-		const promise = waitForTask(fake.ctx, 't1', waitOptions({ itemIndex: 3, pollIntervalMs: 20_000, timeoutMs: 50_000, deadline: start + 50_000 }));
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ itemIndex: 3, pollIntervalMs: 20_000, timeoutMs: 50_000, deadline: start + 50_000 }),
+		);
 		const assertion = expect(promise).rejects.toMatchObject({
 			message: 'Kling task t1 was still "processing" when the 50 s Timeout ran out',
 			description: expect.stringContaining('Get Task with task id t1'),
@@ -76,8 +88,16 @@ describe('waitForTask: the poll schedule', () => {
 		const fake = fakeContext({ api: ['hang'] });
 		const start = Date.now();
 		let endedAt = 0;
-		const promise = waitForTask(fake.ctx, 't1', waitOptions({ readFirst: true, timeoutMs: 6000, deadline: start + 6000 })).finally(() => (endedAt = Date.now()));
-		const assertion = expect(promise).rejects.toMatchObject({ message: expect.stringMatching(/could not be read before the 6 s Timeout ran out \(last status read: CometAPI did not answer in time\)/) });
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ readFirst: true, timeoutMs: 6000, deadline: start + 6000 }),
+		).finally(() => (endedAt = Date.now()));
+		const assertion = expect(promise).rejects.toMatchObject({
+			message: expect.stringMatching(
+				/could not be read before the 6 s Timeout ran out \(last status read: CometAPI did not answer in time\)/,
+			),
+		});
 		await jest.advanceTimersByTimeAsync(10_000);
 		await assertion;
 		expect(endedAt - start).toBe(6000);
@@ -86,7 +106,11 @@ describe('waitForTask: the poll schedule', () => {
 	it('stops at once when the execution is cancelled, with n8n’s cancellation error', async () => {
 		const fake = fakeContext({ api: () => ok(task('processing')) });
 		const controller = new AbortController();
-		const promise = waitForTask(fake.ctx, 't1', waitOptions({ signal: controller.signal, deadline: Date.now() + 600_000 }));
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ signal: controller.signal, deadline: Date.now() + 600_000 }),
+		);
 		const assertion = expect(promise).rejects.toBeInstanceOf(ManualExecutionCancelledError);
 		await jest.advanceTimersByTimeAsync(25_000);
 		controller.abort();
@@ -128,19 +152,25 @@ describe('readTask: retries', () => {
 
 	it('a 4xx web page means a wrong Base URL: reported at once, not retried', async () => {
 		const fake = fakeContext({ api: [{ statusCode: 404, body: '<html>Not Found</html>' }] });
-		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({ message: expect.stringMatching(/Base URL is wrong/) });
+		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({
+			message: expect.stringMatching(/Base URL is wrong/),
+		});
 		expect(fake.requests).toHaveLength(1);
 	});
 
 	it('1203 on a read means no such task', async () => {
 		const fake = fakeContext({ api: [klingError(404, 1203, 'task not found')] });
-		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({ message: expect.stringMatching(/^CometAPI has no task with this id/) });
+		await expect(readTask(fake.ctx, 't1', readOptions())).rejects.toMatchObject({
+			message: expect.stringMatching(/^CometAPI has no task with this id/),
+		});
 	});
 
 	it('gives up at the attempt limit, saying how long it tried', async () => {
 		const fake = fakeContext({ api: () => klingError(503, 5001, 'maintenance') });
 		const promise = readTask(fake.ctx, 't1', readOptions());
-		const assertion = expect(promise).rejects.toMatchObject({ description: expect.stringMatching(/after 8 tries over \d+ (s|min)/) });
+		const assertion = expect(promise).rejects.toMatchObject({
+			description: expect.stringMatching(/after 8 tries over \d+ (s|min)/),
+		});
 		await jest.advanceTimersByTimeAsync(10 * 60_000);
 		await assertion;
 		expect(fake.requests).toHaveLength(8);
@@ -149,7 +179,11 @@ describe('readTask: retries', () => {
 	it('stops retrying at the deadline and raises the deadline error', async () => {
 		const fake = fakeContext({ api: () => klingError(503, 5001, 'maintenance') });
 		const start = Date.now();
-		const promise = readTask(fake.ctx, 't1', readOptions({ deadline: start + 5000, onDeadline: (f) => new Error(`deadline after ${f.code}`) }));
+		const promise = readTask(
+			fake.ctx,
+			't1',
+			readOptions({ deadline: start + 5000, onDeadline: (f) => new Error(`deadline after ${f.code}`) }),
+		);
 		const assertion = expect(promise).rejects.toThrow('deadline after 5001');
 		await jest.advanceTimersByTimeAsync(10_000);
 		await assertion;

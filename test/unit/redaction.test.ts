@@ -55,13 +55,21 @@ describe('Redactor', () => {
 
 describe('secrets of a credential', () => {
 	it('every string field but the Base URL, plus user info inside the Base URL', () => {
-		const secrets = credentialSecrets({ apiKey: KEY, baseUrl: 'https://admin:p%40ss-word9@proxy.example', extra: 'tok-123456789' });
-		expect(secrets).toEqual(expect.arrayContaining([KEY, 'tok-123456789', 'admin:p%40ss-word9', 'p%40ss-word9', 'p@ss-word9']));
+		const secrets = credentialSecrets({
+			apiKey: KEY,
+			baseUrl: 'https://admin:p%40ss-word9@proxy.example',
+			extra: 'tok-123456789',
+		});
+		expect(secrets).toEqual(
+			expect.arrayContaining([KEY, 'tok-123456789', 'admin:p%40ss-word9', 'p%40ss-word9', 'p@ss-word9']),
+		);
 		expect(secrets).not.toContain('https://admin:p%40ss-word9@proxy.example');
 	});
 
 	it('short values are not treated as secrets (they would mask ordinary words)', () => {
 		expect(secretForms('abc')).toEqual([]);
-		expect(secretForms(KEY)).toEqual(expect.arrayContaining([KEY, encodeURIComponent(KEY), Buffer.from(KEY).toString('base64')]));
+		expect(secretForms(KEY)).toEqual(
+			expect.arrayContaining([KEY, encodeURIComponent(KEY), Buffer.from(KEY).toString('base64')]),
+		);
 	});
 });

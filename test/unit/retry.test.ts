@@ -4,7 +4,13 @@ import { formatDuration, describeValue } from '../../nodes/KlingCometApi/helpers
 import type { RetryPolicy } from '../../nodes/KlingCometApi/helpers/retry';
 import { backoffDelay, withRetries } from '../../nodes/KlingCometApi/helpers/retry';
 
-const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 8000, maxRetryAfterMs: 120_000, budgetMs: 60_000 };
+const policy: RetryPolicy = {
+	maxAttempts: 5,
+	baseDelayMs: 1000,
+	maxDelayMs: 8000,
+	maxRetryAfterMs: 120_000,
+	budgetMs: 60_000,
+};
 
 describe('backoffDelay', () => {
 	it('doubles per retry with jitter between 50 % and 100 %, up to the cap', () => {
@@ -28,7 +34,10 @@ describe('withRetries', () => {
 	const signal = () => new AbortController().signal;
 
 	it('returns the first success and counts attempts', async () => {
-		const attempt = jest.fn().mockResolvedValueOnce({ ok: false, failure: 'x', retry: true }).mockResolvedValueOnce({ ok: true, value: 7 });
+		const attempt = jest
+			.fn()
+			.mockResolvedValueOnce({ ok: false, failure: 'x', retry: true })
+			.mockResolvedValueOnce({ ok: true, value: 7 });
 		const promise = withRetries(policy, { signal: signal(), random: () => 1 }, attempt);
 		await jest.advanceTimersByTimeAsync(5000);
 		await expect(promise).resolves.toEqual({ ok: true, value: 7, attempts: 2 });
@@ -37,7 +46,12 @@ describe('withRetries', () => {
 
 	it('stops at once on a final failure', async () => {
 		const attempt = jest.fn().mockResolvedValue({ ok: false, failure: 'no', retry: false });
-		await expect(withRetries(policy, { signal: signal() }, attempt)).resolves.toMatchObject({ ok: false, failure: 'no', attempts: 1, gaveUp: 'final' });
+		await expect(withRetries(policy, { signal: signal() }, attempt)).resolves.toMatchObject({
+			ok: false,
+			failure: 'no',
+			attempts: 1,
+			gaveUp: 'final',
+		});
 	});
 
 	it.each<[string, Partial<RetryPolicy>, number | undefined, string, number]>([
@@ -47,7 +61,11 @@ describe('withRetries', () => {
 	])('gives up at %s', async (_name, change, deadline, gaveUp, attempts) => {
 		const onRetry = jest.fn();
 		const attempt = jest.fn().mockResolvedValue({ ok: false, failure: 'busy', retry: true });
-		const promise = withRetries({ ...policy, ...change }, { signal: signal(), deadline, random: () => 1, onRetry }, attempt);
+		const promise = withRetries(
+			{ ...policy, ...change },
+			{ signal: signal(), deadline, random: () => 1, onRetry },
+			attempt,
+		);
 		await jest.advanceTimersByTimeAsync(120_000);
 		await expect(promise).resolves.toMatchObject({ ok: false, gaveUp, attempts });
 		expect(onRetry).toHaveBeenCalledTimes(attempts - 1);
@@ -57,7 +75,9 @@ describe('withRetries', () => {
 		const times: number[] = [];
 		const attempt = jest.fn(async () => {
 			times.push(Date.now());
-			return times.length < 2 ? { ok: false as const, failure: 'x', retry: true, retryAfterMs: 7000 } : { ok: true as const, value: 1 };
+			return times.length < 2
+				? { ok: false as const, failure: 'x', retry: true, retryAfterMs: 7000 }
+				: { ok: true as const, value: 1 };
 		});
 		const promise = withRetries(policy, { signal: signal(), random: () => 1 }, attempt);
 		await jest.advanceTimersByTimeAsync(10_000);

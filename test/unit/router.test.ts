@@ -26,7 +26,10 @@ async function runRouter(fake: ReturnType<typeof fakeContext>, advanceMs = 10 * 
 }
 
 /** One item per prompt. */
-const perItem = (prompts: string[], extra: Record<string, unknown> = {}) => ({ parameters: createParameters(extra), itemParameters: { prompt: prompts } });
+const perItem = (prompts: string[], extra: Record<string, unknown> = {}) => ({
+	parameters: createParameters(extra),
+	itemParameters: { prompt: prompts },
+});
 
 describe('router: validation before any request', () => {
 	it('one invalid item stops the run before any task is created, naming the item', async () => {
@@ -48,14 +51,23 @@ describe('router: validation before any request', () => {
 		const [out] = await runRouter(fake);
 		expect(out[0]).toMatchObject({ json: { task_id: 't1' }, pairedItem: { item: 0 } });
 		expect(out[1]).toEqual({
-			json: { error: expect.stringMatching(/^Prompt is empty/), description: expect.stringMatching(/Nothing was sent/), task_id: null, task_status: null },
+			json: {
+				error: expect.stringMatching(/^Prompt is empty/),
+				description: expect.stringMatching(/Nothing was sent/),
+				task_id: null,
+				task_status: null,
+			},
 			pairedItem: { item: 1 },
 		});
 		expect(fake.apiRequests()).toHaveLength(1);
 	});
 
 	it('a bad credential is refused before any request, without the key', async () => {
-		const fake = fakeContext({ parameters: createParameters(), credentials: { apiKey: `${UNIT_KEY}\n`, baseUrl: '' }, api: [] });
+		const fake = fakeContext({
+			parameters: createParameters(),
+			credentials: { apiKey: `${UNIT_KEY}\n`, baseUrl: '' },
+			api: [],
+		});
 		const error = await runRouter(fake).catch((e) => e);
 		expect(error.message).toMatch(/API key in the credential contains/);
 		expect(error.description).toMatch(/Nothing was sent/);
@@ -73,7 +85,10 @@ describe('router: output and redaction', () => {
 	it('pairs every output item with its input and masks the key anywhere in the output', async () => {
 		const fake = fakeContext({
 			...perItem(['a', 'b']),
-			api: [ok(task('submitted', { task_id: 'ta', task_info: { note: `Bearer ${UNIT_KEY}` } })), ok(task('submitted', { task_id: 'tb' }))],
+			api: [
+				ok(task('submitted', { task_id: 'ta', task_info: { note: `Bearer ${UNIT_KEY}` } })),
+				ok(task('submitted', { task_id: 'tb' })),
+			],
 		});
 		const [out] = await runRouter(fake);
 		expect(out.map((item) => [item.json.task_id, item.pairedItem])).toEqual([
@@ -85,13 +100,16 @@ describe('router: output and redaction', () => {
 	});
 
 	it('masks the key in the thrown error: message, description and stack', async () => {
-		const fake = fakeContext({ parameters: createParameters(), api: [klingError(400, 1201, `bad field; token ${UNIT_KEY}`)] });
+		const fake = fakeContext({
+			parameters: createParameters(),
+			api: [klingError(400, 1201, `bad field; token ${UNIT_KEY}`)],
+		});
 		const error = await runRouter(fake).catch((e) => e);
 		expect(error.description).toContain('API message: bad field; token ***');
 		expect(`${error.message} ${error.description} ${error.stack} ${JSON.stringify(error)}`).not.toContain(UNIT_KEY);
 	});
 
-	it('limits create requests in flight to the operation\'s own setting', async () => {
+	it("limits create requests in flight to the operation's own setting", async () => {
 		let active = 0;
 		let peak = 0;
 		const fake = fakeContext({
@@ -125,7 +143,9 @@ describe('router: the ledger names every task of the run', () => {
 		const error = await runRouter(fake).catch((e) => e);
 		expect(error.message).toBe('Kling task t-b failed: risk');
 		expect(error.description).toContain('item 0: task t-a succeed, video https://cdn.example.test/t1.mp4');
-		expect(error.description).toMatch(/item 2: task t-c (submitted|processing), still running on CometAPI: collect it with Get Task/);
+		expect(error.description).toMatch(
+			/item 2: task t-c (submitted|processing), still running on CometAPI: collect it with Get Task/,
+		);
 		expect(error.description).not.toContain('item 1:');
 	});
 
@@ -155,7 +175,12 @@ describe('router: the ledger names every task of the run', () => {
 		const fake = fakeContext({
 			...perItem(prompts, { waitMode: 'poll', pollInterval: 60 }),
 			cancelSignal: controller.signal,
-			api: (request) => ok(task('submitted', { task_id: `task-${(request.body as { prompt: string }).prompt.replace(' ', '-')}-0123456789abcdef` })),
+			api: (request) =>
+				ok(
+					task('submitted', {
+						task_id: `task-${(request.body as { prompt: string }).prompt.replace(' ', '-')}-0123456789abcdef`,
+					}),
+				),
 		});
 		const running = runRouter(fake, 50);
 		const stopped = expect(running).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });

@@ -3,19 +3,41 @@ import { checkBaseUrl, checkCredentials, klingRequest } from '../../nodes/KlingC
 import { failureError, explainFailure } from '../../nodes/KlingCometApi/transport/messages';
 import { describeRequestError, isTransientNotSent } from '../../nodes/KlingCometApi/transport/network';
 import { interpretResponse, parseRetryAfter } from '../../nodes/KlingCometApi/transport/response';
-import { isCreateOutcomeUnknown, isRefusedForNow, isTransientRead, isWrongAddress } from '../../nodes/KlingCometApi/transport/verdicts';
+import {
+	isCreateOutcomeUnknown,
+	isRefusedForNow,
+	isTransientRead,
+	isWrongAddress,
+} from '../../nodes/KlingCometApi/transport/verdicts';
 import { fakeContext, unitNode } from '../helpers/fake-context';
 
-const http = (httpStatus: number, code?: number | string, apiMessage?: string): ApiFailure => ({ kind: 'http', httpStatus, code, apiMessage, reached: true });
-const malformed = (httpStatus: number, bodyKind: ApiFailure['bodyKind']): ApiFailure => ({ kind: 'malformed', httpStatus, bodyKind, reached: true });
+const http = (httpStatus: number, code?: number | string, apiMessage?: string): ApiFailure => ({
+	kind: 'http',
+	httpStatus,
+	code,
+	apiMessage,
+	reached: true,
+});
+const malformed = (httpStatus: number, bodyKind: ApiFailure['bodyKind']): ApiFailure => ({
+	kind: 'malformed',
+	httpStatus,
+	bodyKind,
+	reached: true,
+});
 const network = (networkCode: string, reached: boolean): ApiFailure => ({ kind: 'network', networkCode, reached });
 
 describe('interpretResponse: the envelope and its variants', () => {
 	const task = { task_id: 't1', task_status: 'submitted' };
 
 	it.each(['success', 'SUCCEED'])('code 0 with message "%s" is success, request_id optional', (message) => {
-		expect(interpretResponse(200, {}, JSON.stringify({ code: 0, message, data: task }))).toEqual({ ok: true, data: task, requestId: undefined });
-		expect(interpretResponse(200, {}, JSON.stringify({ code: 0, message, request_id: 'r', data: task }))).toMatchObject({ requestId: 'r' });
+		expect(interpretResponse(200, {}, JSON.stringify({ code: 0, message, data: task }))).toEqual({
+			ok: true,
+			data: task,
+			requestId: undefined,
+		});
+		expect(interpretResponse(200, {}, JSON.stringify({ code: 0, message, request_id: 'r', data: task }))).toMatchObject(
+			{ requestId: 'r' },
+		);
 	});
 
 	it.each([
@@ -26,36 +48,75 @@ describe('interpretResponse: the envelope and its variants', () => {
 		['a non-zero code', { code: 1303, data: task }],
 		['HTTP 201', { code: 0, data: task }, 201],
 	])('any 2xx carrying a task id is a task (%s)', (_name, body, status = 200) => {
-		expect(interpretResponse(status as number, {}, JSON.stringify(body))).toMatchObject({ ok: true, data: { task_id: 't1' } });
+		expect(interpretResponse(status as number, {}, JSON.stringify(body))).toMatchObject({
+			ok: true,
+			data: { task_id: 't1' },
+		});
 	});
 
 	it('a numeric task id beyond 2^53 keeps its digits', () => {
-		const outcome = interpretResponse(200, {}, '{"code":0,"data":{"task_id":860733404216143937,"task_status":"submitted"}}');
+		const outcome = interpretResponse(
+			200,
+			{},
+			'{"code":0,"data":{"task_id":860733404216143937,"task_status":"submitted"}}',
+		);
 		expect(outcome).toMatchObject({ ok: true, data: { task_id: '860733404216143937' } });
 	});
 
 	it('a read answer without a task id uses the id that was asked for', () => {
-		expect(interpretResponse(200, {}, '{"code":0,"data":{"task_status":"processing"}}', 'asked')).toMatchObject({ ok: true, data: { task_id: 'asked' } });
-		expect(interpretResponse(200, {}, '{"code":0,"data":{"task_status":"processing"}}')).toMatchObject({ ok: false, failure: { bodyKind: 'no-task' } });
+		expect(interpretResponse(200, {}, '{"code":0,"data":{"task_status":"processing"}}', 'asked')).toMatchObject({
+			ok: true,
+			data: { task_id: 'asked' },
+		});
+		expect(interpretResponse(200, {}, '{"code":0,"data":{"task_status":"processing"}}')).toMatchObject({
+			ok: false,
+			failure: { bodyKind: 'no-task' },
+		});
 	});
 
 	it('a 2xx without a task id is "no task", never a verdict', () => {
-		for (const body of ['{"code":0,"message":"success"}', '{"code":0,"data":{}}', '{"code":0,"data":[]}', '{"data":null}']) {
-			expect(interpretResponse(200, {}, body)).toMatchObject({ ok: false, failure: { kind: 'malformed', bodyKind: 'no-task', reached: true } });
+		for (const body of [
+			'{"code":0,"message":"success"}',
+			'{"code":0,"data":{}}',
+			'{"code":0,"data":[]}',
+			'{"data":null}',
+		]) {
+			expect(interpretResponse(200, {}, body)).toMatchObject({
+				ok: false,
+				failure: { kind: 'malformed', bodyKind: 'no-task', reached: true },
+			});
 		}
 	});
 
 	it('reads the Kling error shape with its HTTP status and Retry-After', () => {
-		const outcome = interpretResponse(429, { 'retry-after': '3' }, '{"code":1302,"message":"too fast","request_id":"r9"}');
+		const outcome = interpretResponse(
+			429,
+			{ 'retry-after': '3' },
+			'{"code":1302,"message":"too fast","request_id":"r9"}',
+		);
 		expect(outcome).toEqual({
 			ok: false,
-			failure: { kind: 'http', httpStatus: 429, code: 1302, apiMessage: 'too fast', requestId: 'r9', retryAfterMs: 3000, reached: true, bodyKind: undefined },
+			failure: {
+				kind: 'http',
+				httpStatus: 429,
+				code: 1302,
+				apiMessage: 'too fast',
+				requestId: 'r9',
+				retryAfterMs: 3000,
+				reached: true,
+				bodyKind: undefined,
+			},
 		});
 	});
 
 	it("reads CometAPI's gateway shape", () => {
-		const body = JSON.stringify({ error: { message: 'model x not found (request id: 1)', type: 'comet_api_error', code: 'model_not_found' } });
-		expect(interpretResponse(503, {}, body)).toMatchObject({ ok: false, failure: { kind: 'http', httpStatus: 503, code: 'model_not_found' } });
+		const body = JSON.stringify({
+			error: { message: 'model x not found (request id: 1)', type: 'comet_api_error', code: 'model_not_found' },
+		});
+		expect(interpretResponse(503, {}, body)).toMatchObject({
+			ok: false,
+			failure: { kind: 'http', httpStatus: 503, code: 'model_not_found' },
+		});
 		const noCode = JSON.stringify({ error: { message: 'upstream', type: 'comet_api_error', code: '' } });
 		expect(interpretResponse(500, {}, noCode)).toMatchObject({ failure: { code: undefined, apiMessage: 'upstream' } });
 	});
@@ -68,7 +129,10 @@ describe('interpretResponse: the envelope and its variants', () => {
 		['[1,2]', 'other'],
 		['"text"', 'other'],
 	])('an unparseable body is a malformed answer: %s', (body, bodyKind) => {
-		expect(interpretResponse(502, {}, body)).toEqual({ ok: false, failure: { kind: 'malformed', httpStatus: 502, bodyKind, retryAfterMs: undefined, reached: true } });
+		expect(interpretResponse(502, {}, body)).toEqual({
+			ok: false,
+			failure: { kind: 'malformed', httpStatus: 502, bodyKind, retryAfterMs: undefined, reached: true },
+		});
 	});
 });
 
@@ -90,14 +154,44 @@ describe('parseRetryAfter', () => {
 describe('describeRequestError: was anything sent?', () => {
 	// The shapes n8n 2.8 produces (code kept in httpCode, cause dropped) and others (cause / errorResponse kept).
 	it.each([
-		['n8n 2.8 refused', { message: 'The service refused the connection - perhaps it is offline', httpCode: 'ECONNREFUSED' }, 'ECONNREFUSED', false],
+		[
+			'n8n 2.8 refused',
+			{ message: 'The service refused the connection - perhaps it is offline', httpCode: 'ECONNREFUSED' },
+			'ECONNREFUSED',
+			false,
+		],
 		['a refused cause', { message: 'wrapped', cause: { code: 'ECONNREFUSED' } }, 'ECONNREFUSED', false],
-		['only n8n\'s sentence', { message: 'The service refused the connection - perhaps it is offline' }, 'ECONNREFUSED', false],
-		['invalid URL in errorResponse', { message: 'Invalid URL', errorResponse: { code: 'ERR_INVALID_URL' }, httpCode: 'ERR_INVALID_URL' }, 'ERR_INVALID_URL', false],
-		['unsupported protocol', { message: 'Unsupported protocol ftp:', httpCode: 'ERR_BAD_REQUEST' }, 'ERR_INVALID_PROTOCOL', false],
+		[
+			"only n8n's sentence",
+			{ message: 'The service refused the connection - perhaps it is offline' },
+			'ECONNREFUSED',
+			false,
+		],
+		[
+			'invalid URL in errorResponse',
+			{ message: 'Invalid URL', errorResponse: { code: 'ERR_INVALID_URL' }, httpCode: 'ERR_INVALID_URL' },
+			'ERR_INVALID_URL',
+			false,
+		],
+		[
+			'unsupported protocol',
+			{ message: 'Unsupported protocol ftp:', httpCode: 'ERR_BAD_REQUEST' },
+			'ERR_INVALID_PROTOCOL',
+			false,
+		],
 		['DNS', { message: 'x', httpCode: 'ENOTFOUND' }, 'ENOTFOUND', false],
-		['bad header', { message: 'Invalid character in header content ["Authorization"]', httpCode: 'ERR_INVALID_CHAR' }, 'ERR_INVALID_CHAR', false],
-		['TLS to a plain server', { message: 'write EPROTO 0000:error:0A00010B:SSL routines::wrong version number' }, 'EPROTO', false],
+		[
+			'bad header',
+			{ message: 'Invalid character in header content ["Authorization"]', httpCode: 'ERR_INVALID_CHAR' },
+			'ERR_INVALID_CHAR',
+			false,
+		],
+		[
+			'TLS to a plain server',
+			{ message: 'write EPROTO 0000:error:0A00010B:SSL routines::wrong version number' },
+			'EPROTO',
+			false,
+		],
 		['a reset', { message: 'x', code: 'ECONNRESET' }, 'ECONNRESET', true],
 		['socket hang up', new Error('socket hang up'), 'ECONNRESET', true],
 		['a time-out', new Error('timeout of 60000ms exceeded'), 'ETIMEDOUT', true],
@@ -173,8 +267,16 @@ describe('messages a person understands', () => {
 		[http(500, 5002), 'create', /backlog/],
 		[http(418, 'success'), 'create', /code success\)$/],
 		[malformed(502, 'html'), 'read', /web page instead of JSON/],
-		[malformed(404, 'html'), 'create', /Nothing at https:\/\/api\.example\.test answers like CometAPI.*Base URL is wrong/],
-		[network('ECONNREFUSED', false), 'create', /^CometAPI could not be reached at https:\/\/api\.example\.test: nothing was sent$/],
+		[
+			malformed(404, 'html'),
+			'create',
+			/Nothing at https:\/\/api\.example\.test answers like CometAPI.*Base URL is wrong/,
+		],
+		[
+			network('ECONNREFUSED', false),
+			'create',
+			/^CometAPI could not be reached at https:\/\/api\.example\.test: nothing was sent$/,
+		],
 		[network('ECONNRESET', true), 'create', /broke before an answer/],
 		[{ kind: 'timeout', reached: true }, 'read', /did not answer in time/],
 	])('%j (%s)', (failure, kind, message) => {
@@ -184,8 +286,16 @@ describe('messages a person understands', () => {
 	});
 
 	it('failureError keeps status, the API message and the task id', () => {
-		const error = failureError(unitNode(), http(401, 1002, 'Authorization is invalid'), { itemIndex: 2, kind: 'read', baseUrl: base, taskId: 'task-9', hint: 'Try later' });
-		expect(error.message).toBe("CometAPI rejected the API key: check the key in the node's CometAPI (Kling) credential (task task-9)");
+		const error = failureError(unitNode(), http(401, 1002, 'Authorization is invalid'), {
+			itemIndex: 2,
+			kind: 'read',
+			baseUrl: base,
+			taskId: 'task-9',
+			hint: 'Try later',
+		});
+		expect(error.message).toBe(
+			"CometAPI rejected the API key: check the key in the node's CometAPI (Kling) credential (task task-9)",
+		);
 		expect(error.httpCode).toBe('401');
 		expect(error.description).toBe('Try later. API message: Authorization is invalid; code: 1002; HTTP status: 401');
 		expect(error.context).toMatchObject({ itemIndex: 2, taskId: 'task-9' });
@@ -219,17 +329,31 @@ describe('credential checks before any request', () => {
 		for (const apiKey of ['sk-abc\ndef', 'sk-abc def', ' ', '', 'sk-ключ']) {
 			expect(checkCredentials({ apiKey, baseUrl: '' })).toMatchObject({ ok: false });
 		}
-		expect(checkCredentials({ apiKey: 'sk-good', baseUrl: '' })).toEqual({ ok: true, baseUrl: 'https://api.cometapi.com' });
+		expect(checkCredentials({ apiKey: 'sk-good', baseUrl: '' })).toEqual({
+			ok: true,
+			baseUrl: 'https://api.cometapi.com',
+		});
 	});
 });
 
 describe('klingRequest', () => {
-	it('sends JSON with the key only through n8n\'s authenticated helper, never following the key across origins', async () => {
-		const fake = fakeContext({ api: [{ statusCode: 200, body: { code: 0, data: { task_id: 'x', task_status: 'submitted' } } }] });
-		const outcome = await klingRequest(fake.ctx, { method: 'POST', path: '/p', body: { a: 1 } }, { deadline: Date.now() + 5000 });
+	it("sends JSON with the key only through n8n's authenticated helper, never following the key across origins", async () => {
+		const fake = fakeContext({
+			api: [{ statusCode: 200, body: { code: 0, data: { task_id: 'x', task_status: 'submitted' } } }],
+		});
+		const outcome = await klingRequest(
+			fake.ctx,
+			{ method: 'POST', path: '/p', body: { a: 1 } },
+			{ deadline: Date.now() + 5000 },
+		);
 		expect(outcome).toMatchObject({ ok: true, data: { task_id: 'x' } });
 		const [request] = fake.requests;
-		expect(request).toMatchObject({ method: 'POST', url: 'https://api.example.test/p', authenticated: true, body: { a: 1 } });
+		expect(request).toMatchObject({
+			method: 'POST',
+			url: 'https://api.example.test/p',
+			authenticated: true,
+			body: { a: 1 },
+		});
 		expect(request.options).toMatchObject({
 			encoding: 'text',
 			json: false,
@@ -249,15 +373,25 @@ describe('klingRequest', () => {
 	});
 
 	it('a thrown request becomes a described network failure', async () => {
-		const fake = fakeContext({ api: [Object.assign(new Error('The service refused the connection - perhaps it is offline'), { httpCode: 'ECONNREFUSED' })] });
+		const fake = fakeContext({
+			api: [
+				Object.assign(new Error('The service refused the connection - perhaps it is offline'), {
+					httpCode: 'ECONNREFUSED',
+				}),
+			],
+		});
 		const outcome = await klingRequest(fake.ctx, { method: 'GET', path: '/p' }, { deadline: Date.now() + 1000 });
 		expect(outcome).toEqual({ ok: false, failure: { kind: 'network', networkCode: 'ECONNREFUSED', reached: false } });
 	});
 
-	it('Stop during a read throws n8n\'s cancellation error at once', async () => {
+	it("Stop during a read throws n8n's cancellation error at once", async () => {
 		const controller = new AbortController();
 		const fake = fakeContext({ api: ['hang'] });
-		const promise = klingRequest(fake.ctx, { method: 'GET', path: '/p' }, { deadline: Date.now() + 60_000, signal: controller.signal });
+		const promise = klingRequest(
+			fake.ctx,
+			{ method: 'GET', path: '/p' },
+			{ deadline: Date.now() + 60_000, signal: controller.signal },
+		);
 		controller.abort();
 		await expect(promise).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });
 	});

@@ -73,11 +73,12 @@ describe('buildText2VideoBody', () => {
 			/longer than 2500 characters.*Max Prompt Length/,
 		);
 		expect(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(600), maxPromptLength: 3000 })).not.toThrow();
-		expect(errorOf(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(501), maxPromptLength: 500 })).message).toMatch(
-			/longer than 500/,
-		);
 		expect(
-			errorOf(() => buildText2VideoBody({ ...base, negativePrompt: 'x'.repeat(201), maxNegativePromptLength: 200 })).field,
+			errorOf(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(501), maxPromptLength: 500 })).message,
+		).toMatch(/longer than 500/);
+		expect(
+			errorOf(() => buildText2VideoBody({ ...base, negativePrompt: 'x'.repeat(201), maxNegativePromptLength: 200 }))
+				.field,
 		).toBe('negativePrompt');
 	});
 
@@ -114,9 +115,9 @@ describe('buildText2VideoBody', () => {
 		});
 
 		it('keeps each axis in [-10, 10]', () => {
-			expect(errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: 11 } })).message).toMatch(
-				/roll must be between -10 and 10/,
-			);
+			expect(
+				errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: 11 } })).message,
+			).toMatch(/roll must be between -10 and 10/);
 			expect(buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: -10 } }).camera_control).toEqual({
 				type: 'simple',
 				config: { roll: -10 },

@@ -38,12 +38,15 @@ export async function startDevEnvironment(
 		// Reload the node when dist/ changes.
 		env: { N8N_DEV_RELOAD: 'true' },
 	});
-	await n8n.importCredentials([{ ...DEV_CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } }]);
+	await n8n.importCredentials([
+		{ ...DEV_CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
+	]);
 	const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
 	await n8n.importWorkflows(
 		examples.map((file) => {
 			const wf = readExample(file);
-			for (const node of wf.nodes) if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
+			for (const node of wf.nodes)
+				if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
 			return wf;
 		}),
 	);
@@ -59,4 +62,3 @@ export async function startDevEnvironment(
 		},
 	};
 }
-

@@ -114,7 +114,11 @@ export class N8nInstance {
 		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
 		writeFileSync(
 			path.join(nodesDir, 'package.json'),
-			JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } }, null, 2),
+			JSON.stringify(
+				{ name: 'installed-nodes', private: true, dependencies: { [PACKAGE_NAME]: manifest.version } },
+				null,
+				2,
+			),
 		);
 	}
 
@@ -127,7 +131,10 @@ export class N8nInstance {
 		// Its own task-broker port: the default 5679 may be held by another n8n on this machine.
 		const env = this.env({ N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
 		return await new Promise((resolve, reject) => {
-			const child = spawn(this.install.nodeBinary, [this.install.n8nScript, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+			const child = spawn(this.install.nodeBinary, [this.install.n8nScript, ...args], {
+				env,
+				stdio: ['ignore', 'pipe', 'pipe'],
+			});
 			let stdout = '';
 			let stderr = '';
 			const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -162,7 +169,10 @@ export class N8nInstance {
 		const prefix = this.nodeTypePrefix;
 		const adapted = workflows.map((wf) => ({
 			...wf,
-			nodes: wf.nodes.map((n: Record<string, any>) => ({ ...n, type: String(n.type).replace(`${PACKAGE_NAME}.`, `${prefix}.`) })),
+			nodes: wf.nodes.map((n: Record<string, any>) => ({
+				...n,
+				type: String(n.type).replace(`${PACKAGE_NAME}.`, `${prefix}.`),
+			})),
 		}));
 		return this.importFile('workflow', adapted);
 	}
@@ -173,8 +183,18 @@ export class N8nInstance {
 	 */
 	async execute(workflowId: string, onLine?: (line: string) => void): Promise<ExecuteResult> {
 		const started = Date.now();
-		const { code, stdout, stderr } = await this.cli(['execute', `--id=${workflowId}`, '--rawOutput'], 30 * 60_000, onLine);
-		return { ok: code === 0, run: firstJsonObject(`${stdout}\n${stderr}`), stdout, stderr, durationMs: Date.now() - started };
+		const { code, stdout, stderr } = await this.cli(
+			['execute', `--id=${workflowId}`, '--rawOutput'],
+			30 * 60_000,
+			onLine,
+		);
+		return {
+			ok: code === 0,
+			run: firstJsonObject(`${stdout}\n${stderr}`),
+			stdout,
+			stderr,
+			durationMs: Date.now() - started,
+		};
 	}
 
 	get binaryDataDir(): string {
@@ -198,11 +218,17 @@ export class N8nInstance {
 			N8N_LOG_LEVEL: 'info',
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		});
-		this.server = spawn(this.install.nodeBinary, [this.install.n8nScript, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+		this.server = spawn(this.install.nodeBinary, [this.install.n8nScript, 'start'], {
+			env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let output = '';
 		const server = this.server;
 		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => reject(new Error(`n8n did not start within 180 s:\n${output.slice(-3000)}`)), 180_000);
+			const timer = setTimeout(
+				() => reject(new Error(`n8n did not start within 180 s:\n${output.slice(-3000)}`)),
+				180_000,
+			);
 			const onData = (chunk: Buffer) => {
 				output += chunk.toString();
 				log(chunk.toString().trimEnd());
@@ -240,7 +266,11 @@ export class N8nInstance {
 	async rest(method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
 		const response = await fetch(`${this.baseUrl}/rest${route}`, {
 			method,
-			headers: { 'Content-Type': 'application/json', ...(this.cookie ? { Cookie: this.cookie } : {}), 'browser-id': 'kling-e2e' },
+			headers: {
+				'Content-Type': 'application/json',
+				...(this.cookie ? { Cookie: this.cookie } : {}),
+				'browser-id': 'kling-e2e',
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const setCookie = response.headers.get('set-cookie');
@@ -258,7 +288,11 @@ export class N8nInstance {
 	/** Creates the owner account (so the editor opens without a sign-up form) and logs in. */
 	async setupOwnerAndLogin(): Promise<void> {
 		await this.rest('POST', '/owner/setup', OWNER);
-		const login = await this.rest('POST', '/login', { emailOrLdapLoginId: OWNER.email, email: OWNER.email, password: OWNER.password });
+		const login = await this.rest('POST', '/login', {
+			emailOrLdapLoginId: OWNER.email,
+			email: OWNER.email,
+			password: OWNER.password,
+		});
 		if (login.status !== 200) throw new Error(`n8n login failed (${login.status}): ${JSON.stringify(login.json)}`);
 	}
 
@@ -292,4 +326,3 @@ export function firstJsonObject(output: string): ExecuteResult['run'] {
 	}
 	return undefined;
 }
-

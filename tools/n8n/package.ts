@@ -19,4 +19,3 @@ export async function packPackage(): Promise<string> {
 	packed = path.join(out, name);
 	return packed;
 }
-

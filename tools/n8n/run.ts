@@ -4,13 +4,24 @@ import { spawn } from 'node:child_process';
 export type Log = (line: string) => void;
 export const defaultLog: Log = (line) => console.log(`[n8n-host] ${line}`);
 
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; log?: Log; label?: string } = {}) {
+export function run(
+	command: string,
+	args: string[],
+	options: { cwd?: string; env?: NodeJS.ProcessEnv; log?: Log; label?: string } = {},
+) {
 	return new Promise<void>((resolve, reject) => {
-		const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(command, args, {
+			cwd: options.cwd,
+			env: options.env ?? process.env,
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
 		let tail = '';
 		const started = Date.now();
 		// The first install takes minutes: say that it is still going.
-		const ticker = setInterval(() => options.log?.(`${options.label ?? command} ... ${Math.round((Date.now() - started) / 1000)} s`), 20_000);
+		const ticker = setInterval(
+			() => options.log?.(`${options.label ?? command} ... ${Math.round((Date.now() - started) / 1000)} s`),
+			20_000,
+		);
 		const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
 		child.stdout.on('data', keep);
 		child.stderr.on('data', keep);
@@ -22,4 +33,3 @@ export function run(command: string, args: string[], options: { cwd?: string; en
 		});
 	});
 }
-

@@ -32,8 +32,26 @@ const RATIOS = catalog.aspectRatios;
 const CAMERA_TYPES = catalog.cameraTypes;
 const AXES = catalog.cameraAxes;
 const FAULT_TYPES = [
-	'rate429', 'concurrency1303', 'status500', 'status503', 'status504', 'html', 'truncated', 'reset', 'slow', 'gateway', 'nobody',
-	'trickle', 'stall', 'hang', 'html404', 'echokey', 'nocode', 'wrongtype', 'empty', 'short',
+	'rate429',
+	'concurrency1303',
+	'status500',
+	'status503',
+	'status504',
+	'html',
+	'truncated',
+	'reset',
+	'slow',
+	'gateway',
+	'nobody',
+	'trickle',
+	'stall',
+	'hang',
+	'html404',
+	'echokey',
+	'nocode',
+	'wrongtype',
+	'empty',
+	'short',
 ];
 
 /** Every form in which a careless gateway might echo a key. */
@@ -138,10 +156,19 @@ async function createSimulator(options = {}) {
 				klingError(res, 503, 5001, 'Service temporarily unavailable for maintenance', retryAfter);
 				return true;
 			case 'status504':
-				send(res, 504, '<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>', retryAfter);
+				send(
+					res,
+					504,
+					'<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center></body></html>',
+					retryAfter,
+				);
 				return true;
 			case 'html':
-				send(res, 502, '<!DOCTYPE html><html><head><title>api.cometapi.com | 502: Bad gateway</title></head><body>Bad gateway</body></html>');
+				send(
+					res,
+					502,
+					'<!DOCTYPE html><html><head><title>api.cometapi.com | 502: Bad gateway</title></head><body>Bad gateway</body></html>',
+				);
 				return true;
 			case 'truncated':
 				res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -164,7 +191,12 @@ async function createSimulator(options = {}) {
 				req.socket.destroy();
 				return true;
 			case 'trickle':
-				trickle(res, 200, JSON.stringify({ code: 0, message: 'success', data: { task_id: 'trickled', task_status: 'processing' } }), fault.delayMs ?? 2000);
+				trickle(
+					res,
+					200,
+					JSON.stringify({ code: 0, message: 'success', data: { task_id: 'trickled', task_status: 'processing' } }),
+					fault.delayMs ?? 2000,
+				);
 				return true;
 			case 'stall':
 				res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -173,10 +205,19 @@ async function createSimulator(options = {}) {
 			case 'hang':
 				return true;
 			case 'html404':
-				send(res, 404, '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>');
+				send(
+					res,
+					404,
+					'<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>',
+				);
 				return true;
 			case 'echokey':
-				klingError(res, 401, 1002, `Authorization is invalid: ${echoedKey(String(req.headers.authorization || '').replace(/^Bearer\s+/i, ''))}`);
+				klingError(
+					res,
+					401,
+					1002,
+					`Authorization is invalid: ${echoedKey(String(req.headers.authorization || '').replace(/^Bearer\s+/i, ''))}`,
+				);
 				return true;
 			default:
 				return false;
@@ -226,13 +267,24 @@ async function createSimulator(options = {}) {
 	function deliverCallback(task) {
 		const data = publicTask(task);
 		const body = JSON.stringify(config.callbackWrapped ? { code: 0, message: 'SUCCEED', data } : data);
-		const record = { t: now(), taskId: task.id, status: task.status, url: task.callbackUrl, httpStatus: undefined, error: undefined };
+		const record = {
+			t: now(),
+			taskId: task.id,
+			status: task.status,
+			url: task.callbackUrl,
+			httpStatus: undefined,
+			error: undefined,
+		};
 		callbacks.push(record);
 		try {
-			const req = http.request(task.callbackUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
-				record.httpStatus = res.statusCode;
-				res.resume();
-			});
+			const req = http.request(
+				task.callbackUrl,
+				{ method: 'POST', headers: { 'Content-Type': 'application/json' } },
+				(res) => {
+					record.httpStatus = res.statusCode;
+					res.resume();
+				},
+			);
 			req.on('error', (error) => (record.error = error.code || error.message));
 			req.end(body);
 		} catch (error) {
@@ -243,18 +295,26 @@ async function createSimulator(options = {}) {
 	function validateCreate(body) {
 		if (!body || typeof body !== 'object') return [1200, 'Request body must be a JSON object'];
 		if (typeof body.prompt !== 'string' || !body.prompt.trim()) return [1201, 'prompt is required'];
-		if (body.prompt.length > config.maxPromptLength) return [1201, `prompt must not exceed ${config.maxPromptLength} characters`];
-		if (body.negative_prompt !== undefined && (typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)) {
+		if (body.prompt.length > config.maxPromptLength)
+			return [1201, `prompt must not exceed ${config.maxPromptLength} characters`];
+		if (
+			body.negative_prompt !== undefined &&
+			(typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)
+		) {
 			return [1201, 'negative_prompt must be a string of at most 2500 characters'];
 		}
-		if (body.aspect_ratio !== undefined && !RATIOS.includes(body.aspect_ratio)) return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
+		if (body.aspect_ratio !== undefined && !RATIOS.includes(body.aspect_ratio))
+			return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
 		if (body.duration !== undefined) {
 			const model = body.model_name || 'kling-v1';
 			const allowed = model.startsWith('kling-v3') ? Array.from({ length: 13 }, (_, k) => String(k + 3)) : ['5', '10'];
 			if (!allowed.includes(String(body.duration))) return [1201, `duration ${body.duration} is invalid for ${model}`];
 		}
 		if (body.mode !== undefined && !['std', 'pro'].includes(body.mode)) return [1201, `mode ${body.mode} is invalid`];
-		if (body.cfg_scale !== undefined && !(typeof body.cfg_scale === 'number' && body.cfg_scale >= 0 && body.cfg_scale <= 1)) {
+		if (
+			body.cfg_scale !== undefined &&
+			!(typeof body.cfg_scale === 'number' && body.cfg_scale >= 0 && body.cfg_scale <= 1)
+		) {
 			return [1201, 'cfg_scale must be a number between 0 and 1'];
 		}
 		if (body.sound !== undefined && !['on', 'off'].includes(body.sound)) return [1201, 'sound must be on or off'];
@@ -271,7 +331,8 @@ async function createSimulator(options = {}) {
 				return [1201, `camera_control.config must be omitted for type ${cc.type}`];
 			}
 		}
-		if (body.callback_url !== undefined && !/^https?:\/\//.test(body.callback_url)) return [1201, 'callback_url is invalid'];
+		if (body.callback_url !== undefined && !/^https?:\/\//.test(body.callback_url))
+			return [1201, 'callback_url is invalid'];
 		if (body.external_task_id !== undefined && externalIds.has(body.external_task_id)) {
 			return [1201, 'external_task_id already exists'];
 		}
@@ -300,7 +361,10 @@ async function createSimulator(options = {}) {
 			updatedAt: now(),
 			durationMs: ms,
 			size,
-			outcome: directive(prompt, 'fail') || directive(prompt, 'echokey') || directive(prompt, 'msgobject') ? 'failed' : 'succeed',
+			outcome:
+				directive(prompt, 'fail') || directive(prompt, 'echokey') || directive(prompt, 'msgobject')
+					? 'failed'
+					: 'succeed',
 			failMessage: directive(prompt, 'echokey')
 				? `upstream refused ${echoedKey(config.apiKey)}`
 				: directive(prompt, 'msgobject')
@@ -358,7 +422,15 @@ async function createSimulator(options = {}) {
 
 	async function handleApi(req, res) {
 		const url = new URL(req.url, 'http://sim');
-		const record = { t: now(), method: req.method, path: url.pathname, kind: 'other', status: undefined, taskId: undefined, authorized: false };
+		const record = {
+			t: now(),
+			method: req.method,
+			path: url.pathname,
+			kind: 'other',
+			status: undefined,
+			taskId: undefined,
+			authorized: false,
+		};
 		requests.push(record);
 		res.on('finish', () => (record.status = res.statusCode));
 		res.on('close', () => (record.status ??= 'reset'));
@@ -378,7 +450,10 @@ async function createSimulator(options = {}) {
 		record.authorized = true;
 
 		if (record.kind === 'models') {
-			return send(res, 200, { object: 'list', data: KNOWN_MODELS.map((id) => ({ id, object: 'model', owned_by: 'kling' })) });
+			return send(res, 200, {
+				object: 'list',
+				data: KNOWN_MODELS.map((id) => ({ id, object: 'model', owned_by: 'kling' })),
+			});
 		}
 		if (record.kind === 'create') {
 			if (!body.ok) return klingError(res, 400, 1200, 'Request body is not valid JSON');
@@ -394,7 +469,8 @@ async function createSimulator(options = {}) {
 			}
 			const invalid = validateCreate(value);
 			if (invalid) return klingError(res, 400, invalid[0], invalid[1]);
-			if (directive(value.prompt, 'unsafe')) return klingError(res, 400, 1301, 'The prompt triggers the content safety policy');
+			if (directive(value.prompt, 'unsafe'))
+				return klingError(res, 400, 1301, 'The prompt triggers the content safety policy');
 			if (directive(value.prompt, 'nobalance')) return klingError(res, 429, 1102, 'Account balance is insufficient');
 			if (activeTaskCount() >= config.maxConcurrentTasks) {
 				return klingError(res, 429, 1303, 'Parallel task limit exceeded for this account', { 'Retry-After': '1' });
@@ -406,7 +482,12 @@ async function createSimulator(options = {}) {
 			const created = publicTask(task, { forCreate: true });
 			if (directive(value.prompt, 'badid')) created.task_id = '../../tmp/evil';
 			// Quirk seen in the wild: a 200 without `code` (or with code 200 / "success").
-			if (fault?.type === 'nocode') return send(res, 200, { ...[{}, { code: 200 }, { code: 'success' }][requests.length % 3], message: 'ok', data: created });
+			if (fault?.type === 'nocode')
+				return send(res, 200, {
+					...[{}, { code: 200 }, { code: 'success' }][requests.length % 3],
+					message: 'ok',
+					data: created,
+				});
 			return send(res, 200, envelope(created));
 		}
 		if (record.kind === 'read') {
@@ -443,7 +524,14 @@ async function createSimulator(options = {}) {
 	/** The CDN: serves finished videos without any auth, and refuses expired links. */
 	function handleCdn(req, res) {
 		const url = new URL(req.url, 'http://cdn');
-		const record = { t: now(), method: req.method, path: url.pathname, kind: 'download', status: undefined, authHeader: Boolean(req.headers.authorization) };
+		const record = {
+			t: now(),
+			method: req.method,
+			path: url.pathname,
+			kind: 'download',
+			status: undefined,
+			authHeader: Boolean(req.headers.authorization),
+		};
 		requests.push(record);
 		res.on('finish', () => (record.status = res.statusCode));
 		res.on('close', () => (record.status ??= 'reset'));
@@ -465,7 +553,10 @@ async function createSimulator(options = {}) {
 			if (fault.type === 'trickle' || fault.type === 'stall') {
 				res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': 10 * 1024 * 1024 });
 				if (fault.type === 'stall') return void res.write(Buffer.alloc(1024));
-				const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write(Buffer.alloc(1))), fault.delayMs ?? 2000);
+				const timer = setInterval(
+					() => (res.destroyed ? clearInterval(timer) : res.write(Buffer.alloc(1))),
+					fault.delayMs ?? 2000,
+				);
 				return void res.on('close', () => clearInterval(timer));
 			}
 			if (fault.type === 'short') {
@@ -475,10 +566,15 @@ async function createSimulator(options = {}) {
 				return void setTimeout(() => req.socket.destroy(), 50);
 			}
 		}
-		if (!task || task.status !== 'succeed') return send(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
+		if (!task || task.status !== 'succeed')
+			return send(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
 		const expires = Number(url.searchParams.get('expires'));
 		if (!expires || now() > expires || now() > task.expiresAt) {
-			return send(res, 403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+			return send(
+				res,
+				403,
+				'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+			);
 		}
 		if (!task.size) {
 			const stat = fs.statSync(FIXTURE);

@@ -64,7 +64,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const log = (message: string) => this.logger.debug(redactor.text(message));
 	const ledger = new TaskLedger({
 		taskRecorded: (entry, all) => {
-			this.logger.info(redactor.text(`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex} has task ${entry.taskId} (${entry.taskStatus ?? 'status not read yet'})`));
+			this.logger.info(
+				redactor.text(
+					`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex} has task ${entry.taskId} (${entry.taskStatus ?? 'status not read yet'})`,
+				),
+			);
 			keepTaskIds(this, all.withTasks(), redactor);
 		},
 	});
@@ -104,7 +108,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	// A stopped run must end as "canceled": raise n8n's own cancellation error, after saying where the tasks are.
 	if (executionSignal?.aborted) {
 		const summary = ledger.summary();
-		if (summary) this.logger.info(redactor.text(`Kling (CometAPI) node "${node.name}" was stopped. Tasks keep running on CometAPI: ${summary}`));
+		if (summary)
+			this.logger.info(
+				redactor.text(`Kling (CometAPI) node "${node.name}" was stopped. Tasks keep running on CometAPI: ${summary}`),
+			);
 		keepTaskIds(this, ledger.withTasks(), redactor);
 		throw cancellationError(executionSignal);
 	}
@@ -118,7 +125,8 @@ function checkCredential(ctx: IExecuteFunctions, credentials: CometApiCredential
 	if (check.ok) return check.baseUrl;
 	throw redactor.error(
 		new NodeOperationError(ctx.getNode(), check.problem, {
-			description: 'Open the CometAPI (Kling) credential and correct it. Nothing was sent to CometAPI, so nothing was billed.',
+			description:
+				'Open the CometAPI (Kling) credential and correct it. Nothing was sent to CometAPI, so nothing was billed.',
 		}),
 	);
 }
@@ -142,7 +150,11 @@ function keepTaskIds(ctx: IExecuteFunctions, entries: LedgerEntry[], redactor: R
 	if (current) values.push(current);
 	if (values.length > CUSTOM_DATA_KEYS) {
 		const hidden = values.length - CUSTOM_DATA_KEYS + 1;
-		values.splice(CUSTOM_DATA_KEYS - 1, values.length, `…and ${hidden} more groups: see the n8n log (info level) for every task id`);
+		values.splice(
+			CUSTOM_DATA_KEYS - 1,
+			values.length,
+			`…and ${hidden} more groups: see the n8n log (info level) for every task id`,
+		);
 	}
 	try {
 		const customData = ctx.getWorkflowDataProxy(0).$execution?.customData;
@@ -165,7 +177,12 @@ function withLedger(error: ItemError, ledger: TaskLedger): ItemError {
 }
 
 /** Continue On Fail: the error becomes the item's output, keeping the task id of a paid task. */
-function errorItem(error: ItemError, itemIndex: number, entry: LedgerEntry | undefined, redactor: Redactor): INodeExecutionData {
+function errorItem(
+	error: ItemError,
+	itemIndex: number,
+	entry: LedgerEntry | undefined,
+	redactor: Redactor,
+): INodeExecutionData {
 	redactor.error(error);
 	return {
 		json: {

@@ -13,7 +13,10 @@ const abortableSleep: AbortableSleep =
 /** n8n's own cancellation error, so that a stopped run ends as "canceled", not "error". */
 export function cancellationError(signal: AbortSignal): Error {
 	const reason: unknown = signal.reason;
-	if (reason instanceof ExecutionCancelledError || (reason as Error | undefined)?.name?.endsWith('ExecutionCancelledError')) {
+	if (
+		reason instanceof ExecutionCancelledError ||
+		(reason as Error | undefined)?.name?.endsWith('ExecutionCancelledError')
+	) {
 		return reason as Error;
 	}
 	return new ManualExecutionCancelledError('');

@@ -62,7 +62,8 @@ function header(headers: IDataObject, name: string): string | undefined {
 export function checkVideoUrl(url: string): string | undefined {
 	try {
 		const parsed = new URL(url);
-		if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return `it is a ${parsed.protocol} link, not http(s)`;
+		if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+			return `it is a ${parsed.protocol} link, not http(s)`;
 		if (parsed.username || parsed.password) return 'it carries a user name or password';
 		return undefined;
 	} catch {
@@ -70,18 +71,31 @@ export function checkVideoUrl(url: string): string | undefined {
 	}
 }
 
-export async function downloadVideo(ctx: IExecuteFunctions, url: string, options: DownloadOptions): Promise<IBinaryData> {
+export async function downloadVideo(
+	ctx: IExecuteFunctions,
+	url: string,
+	options: DownloadOptions,
+): Promise<IBinaryData> {
 	const { taskId, signal } = options;
 	const deadline = options.deadline ?? Date.now() + DEFAULT_DOWNLOAD_MS;
 	const badUrl = checkVideoUrl(url);
 	if (badUrl) {
-		throw downloadError(ctx, options, undefined, `The video link of Kling task ${taskId} cannot be downloaded: ${badUrl} (${describeValue(url, 80)})`);
+		throw downloadError(
+			ctx,
+			options,
+			undefined,
+			`The video link of Kling task ${taskId} cannot be downloaded: ${badUrl} (${describeValue(url, 80)})`,
+		);
 	}
 	const outcome = await withRetries<IBinaryData, Problem>(
 		DOWNLOAD_POLICY,
 		{ deadline, signal, random: options.random },
 		async (): Promise<AttemptResult<IBinaryData, Problem>> => {
-			const problem = (message: string, final: boolean, status?: number) => ({ ok: false as const, failure: { message, final, status }, retry: !final });
+			const problem = (message: string, final: boolean, status?: number) => ({
+				ok: false as const,
+				failure: { message, final, status },
+				retry: !final,
+			});
 			const transfer = new AbortController();
 			const stop = () => transfer.abort();
 			signal.addEventListener('abort', stop, { once: true });
@@ -101,13 +115,21 @@ export async function downloadVideo(ctx: IExecuteFunctions, url: string, options
 				).catch((error: Error) => ({ done: true as const, value: undefined, error }));
 				throwIfAborted(signal);
 				if (!answered.done) return problem('the file server did not answer in time', false);
-				if (!answered.value) return problem(`the connection failed (${describeValue((answered as { error?: Error }).error?.message, 200)})`, false);
+				if (!answered.value)
+					return problem(
+						`the connection failed (${describeValue((answered as { error?: Error }).error?.message, 200)})`,
+						false,
+					);
 				const { statusCode: status, headers, body } = answered.value;
 				if (status < 200 || status >= 300) {
 					// Drop the error body; only its status matters.
 					body.destroy?.();
 					if (EXPIRED_STATUSES.has(status)) return problem(`expired (HTTP ${status})`, true, status);
-					return problem(`the file server answered HTTP ${status}`, status < 500 && status !== 429 && status !== 408, status);
+					return problem(
+						`the file server answered HTTP ${status}`,
+						status < 500 && status !== 429 && status !== 408,
+						status,
+					);
 				}
 				const type = header(headers, 'content-type') ?? '';
 				const length = header(headers, 'content-length');
@@ -136,7 +158,12 @@ export async function downloadVideo(ctx: IExecuteFunctions, url: string, options
 	if (outcome.ok) return outcome.value;
 	const { message, status } = outcome.failure;
 	if (status !== undefined && EXPIRED_STATUSES.has(status)) {
-		throw downloadError(ctx, options, status, `The video link of Kling task ${taskId} has expired (HTTP ${status}): run Get Task again for a fresh link`);
+		throw downloadError(
+			ctx,
+			options,
+			status,
+			`The video link of Kling task ${taskId} has expired (HTTP ${status}): run Get Task again for a fresh link`,
+		);
 	}
 	const timedOut = outcome.gaveUp === 'deadline' || Date.now() >= deadline;
 	throw downloadError(
@@ -182,14 +209,20 @@ async function storeWithin(
 			const bytes = body.socket?.bytesRead;
 			// No socket to watch (e.g. a decompressing stream): only the deadline applies.
 			if (bytes !== undefined && windowBytes !== undefined && bytes - windowBytes < MIN_BYTES_PER_WINDOW) {
-				return end(`the transfer stalled: less than ${MIN_BYTES_PER_WINDOW / 1024} KB arrived in ${formatDuration(stallMs)}`);
+				return end(
+					`the transfer stalled: less than ${MIN_BYTES_PER_WINDOW / 1024} KB arrived in ${formatDuration(stallMs)}`,
+				);
 			}
 			windowStart = Date.now();
 			windowBytes = bytes;
 		}
 	})();
 	try {
-		const settled = await settleBy(ctx.helpers.prepareBinaryData(body as never, options.fileName, 'video/mp4'), deadline, options.signal);
+		const settled = await settleBy(
+			ctx.helpers.prepareBinaryData(body as never, options.fileName, 'video/mp4'),
+			deadline,
+			options.signal,
+		);
 		throwIfAborted(options.signal);
 		if (!settled.done) {
 			end('the transfer did not finish before the Timeout');

@@ -98,14 +98,16 @@ export function describeEntry(entry: LedgerEntry): string {
 	const head = `item ${entry.itemIndex}: task ${entry.taskId ?? '(id unknown)'}`;
 	switch (entry.state) {
 		case 'finished':
-			if (entry.taskStatus !== 'succeed') return `${head} ${entry.taskStatus ?? 'submitted'}, handed on without waiting`;
+			if (entry.taskStatus !== 'succeed')
+				return `${head} ${entry.taskStatus ?? 'submitted'}, handed on without waiting`;
 			return `${head} succeed${entry.videoUrl ? `, video ${entry.videoUrl}` : ''}`;
 		case 'failed':
 			return `${head} failed (${describeValue(entry.reason, 160)})`;
 		case 'unknown':
 			return `item ${entry.itemIndex}: the create request was sent but no answer came back, a task may exist (${describeValue(entry.reason, 160)})`;
 		default:
-			if (entry.taskStatus === 'succeed' && entry.videoUrl) return `${head} succeed, video ${entry.videoUrl} (not downloaded)`;
+			if (entry.taskStatus === 'succeed' && entry.videoUrl)
+				return `${head} succeed, video ${entry.videoUrl} (not downloaded)`;
 			return `${head} ${entry.taskStatus ?? 'submitted'}, still running on CometAPI: collect it with Get Task`;
 	}
 }

@@ -57,7 +57,9 @@ export async function readTask(ctx: IExecuteFunctions, taskId: string, options: 
 				// Our id, not the server's: a read answer must not redirect us to another task.
 				return { ok: true, value: { ...answer.data, task_id: taskId } };
 			}
-			const failure: ApiFailure = answer.ok ? { kind: 'malformed', httpStatus: 200, bodyKind: 'no-task', reached: true } : answer.failure;
+			const failure: ApiFailure = answer.ok
+				? { kind: 'malformed', httpStatus: 200, bodyKind: 'no-task', reached: true }
+				: answer.failure;
 			return { ok: false, failure, retry: isTransientRead(failure), retryAfterMs: failure.retryAfterMs };
 		},
 	);
@@ -101,7 +103,8 @@ export async function waitForTask(ctx: IExecuteFunctions, taskId: string, option
 		const seen = last;
 		const task = await readTask(ctx, taskId, {
 			...options,
-			onDeadline: (failure) => timeoutError(ctx, taskId, seen, options, explainFailure(failure, 'read', options.baseUrl)),
+			onDeadline: (failure) =>
+				timeoutError(ctx, taskId, seen, options, explainFailure(failure, 'read', options.baseUrl)),
 		});
 		if (task.task_status !== last?.task_status) options.log?.(`Kling task ${taskId}: ${task.task_status}`);
 		last = task;

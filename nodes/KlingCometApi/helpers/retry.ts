@@ -17,8 +17,7 @@ export interface RetryPolicy {
 }
 
 export type AttemptResult<T, F> =
-	| { ok: true; value: T }
-	| { ok: false; failure: F; retry: boolean; retryAfterMs?: number };
+	{ ok: true; value: T } | { ok: false; failure: F; retry: boolean; retryAfterMs?: number };
 
 export interface RetryOptions {
 	/** ms epoch: no retry starts if its delay would pass this. */
@@ -31,13 +30,24 @@ export interface RetryOptions {
 
 export type RetryOutcome<T, F> =
 	| { ok: true; value: T; attempts: number }
-	| { ok: false; failure: F; attempts: number; elapsedMs: number; gaveUp: 'final' | 'attempts' | 'budget' | 'deadline' };
+	| {
+			ok: false;
+			failure: F;
+			attempts: number;
+			elapsedMs: number;
+			gaveUp: 'final' | 'attempts' | 'budget' | 'deadline';
+	  };
 
 /**
  * Delay before retry number `retry` (0-based): exponential with jitter in [50 %, 100 %] so many
  * items do not retry in lockstep; a server's Retry-After wins when it asks for longer.
  */
-export function backoffDelay(retry: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelay(
+	retry: number,
+	policy: RetryPolicy,
+	retryAfterMs?: number,
+	random: () => number = Math.random,
+): number {
 	const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
 	const jittered = Math.round(exponential * (0.5 + random() / 2));
 	if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return jittered;

@@ -193,7 +193,9 @@ export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
 	}
 	if (!isBlank(input.mode)) {
 		body.mode = parse(
-			z.enum(['std', 'pro'], { errorMap: () => ({ message: 'Mode must be "std" (standard) or "pro" (professional)' }) }),
+			z.enum(['std', 'pro'], {
+				errorMap: () => ({ message: 'Mode must be "std" (standard) or "pro" (professional)' }),
+			}),
 			input.mode,
 			'mode',
 		);

@@ -35,13 +35,23 @@ export function checkBaseUrl(raw: unknown): CredentialCheck {
 		return { ok: false, problem: `The credential's Base URL "${text}" is not a URL: use https://api.cometapi.com` };
 	}
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-		return { ok: false, problem: `The credential's Base URL must start with https:// (or http:// for a local proxy), not "${url.protocol}"` };
+		return {
+			ok: false,
+			problem: `The credential's Base URL must start with https:// (or http:// for a local proxy), not "${url.protocol}"`,
+		};
 	}
 	if (url.username || url.password) {
-		return { ok: false, problem: "The credential's Base URL must not contain a user name or password: put only the API key in the API Key field" };
+		return {
+			ok: false,
+			problem:
+				"The credential's Base URL must not contain a user name or password: put only the API key in the API Key field",
+		};
 	}
 	if (url.search || url.hash || /[?#]/.test(text)) {
-		return { ok: false, problem: "The credential's Base URL must not contain a query (?…) or fragment (#…): use https://api.cometapi.com" };
+		return {
+			ok: false,
+			problem: "The credential's Base URL must not contain a query (?…) or fragment (#…): use https://api.cometapi.com",
+		};
 	}
 	return { ok: true, baseUrl: `${url.origin}${url.pathname}`.replace(/\/+$/, '') };
 }
@@ -54,7 +64,8 @@ export function checkCredentials(credentials: CometApiCredentials): CredentialCh
 	if (/[^\u0021-\u007e]/.test(key)) {
 		return {
 			ok: false,
-			problem: 'The API key in the credential contains a space, line break or other character that keys never have: copy it again from your CometAPI console',
+			problem:
+				'The API key in the credential contains a space, line break or other character that keys never have: copy it again from your CometAPI console',
 		};
 	}
 	return checkBaseUrl(credentials.baseUrl);

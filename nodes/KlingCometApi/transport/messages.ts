@@ -24,7 +24,8 @@ export function explainFailure(failure: ApiFailure, kind: RequestKind, baseUrl: 
 	}
 	if (failure.kind === 'malformed') {
 		if (failure.bodyKind === 'no-task') return `CometAPI answered HTTP ${status} without a task`;
-		if (failure.bodyKind === 'html') return `CometAPI answered with a web page instead of JSON (HTTP ${status}): the service may be down`;
+		if (failure.bodyKind === 'html')
+			return `CometAPI answered with a web page instead of JSON (HTTP ${status}): the service may be down`;
 		return `CometAPI sent an answer that is not valid JSON (HTTP ${status}): the service may be having trouble`;
 	}
 	if ((code !== undefined && code >= 1000 && code <= 1004) || status === 401) {
@@ -33,14 +34,16 @@ export function explainFailure(failure: ApiFailure, kind: RequestKind, baseUrl: 
 	if ((code !== undefined && code >= 1100 && code <= 1102) || status === 402 || isQuotaMessage(failure)) {
 		return 'Your CometAPI account cannot pay for this task (no balance left, account in arrears or resource pack used up): top up your CometAPI account';
 	}
-	if (code === 1103) return 'This API key has no access to this Kling API or model: pick another model or enable it for your account';
+	if (code === 1103)
+		return 'This API key has no access to this Kling API or model: pick another model or enable it for your account';
 	if (kind === 'read' && (code === 1202 || code === 1203 || (status === 404 && code === undefined && !gatewayCode))) {
 		return 'CometAPI has no task with this id: check the Task ID (it must come from a task created with this account)';
 	}
 	if (gatewayCode === 'model_not_found' || code === 1202 || code === 1203) {
 		return 'CometAPI does not know this model or resource: choose a model from the list or check the model name';
 	}
-	if (code === 1300 || code === 1301) return "Kling's content safety check refused the request: rephrase the prompt or negative prompt";
+	if (code === 1300 || code === 1301)
+		return "Kling's content safety check refused the request: rephrase the prompt or negative prompt";
 	if (code === 1302) return 'Rate limited by CometAPI: requests are coming too fast';
 	if (code === 1303) {
 		return kind === 'create'
@@ -56,7 +59,8 @@ export function explainFailure(failure: ApiFailure, kind: RequestKind, baseUrl: 
 	if (status === 404) return `CometAPI did not find this path: check the credential's Base URL (${baseUrl})`;
 	if (code === 5001 || status === 503) return 'Kling is under maintenance or unavailable: try again later';
 	if (code === 5002) return 'Kling has a backlog and cannot take this request now: try again later';
-	if ((status !== undefined && status >= 500) || code === 5000) return `CometAPI or Kling had a server error (HTTP ${status ?? 'unknown'})`;
+	if ((status !== undefined && status >= 500) || code === 5000)
+		return `CometAPI or Kling had a server error (HTTP ${status ?? 'unknown'})`;
 	const codeText = failure.code !== undefined ? `, code ${describeValue(failure.code, 60)}` : '';
 	return `CometAPI answered with an error (HTTP ${status ?? 'unknown'}${codeText})`;
 }
@@ -104,7 +108,11 @@ export function taskApiError(node: INode, details: TaskErrorDetails): NodeApiErr
 }
 
 /** Errors raised after a task exists carry its id and status in `context`. */
-export function tagTask<E extends Error & { context?: Record<string, unknown> }>(error: E, taskId?: string, taskStatus?: string): E {
+export function tagTask<E extends Error & { context?: Record<string, unknown> }>(
+	error: E,
+	taskId?: string,
+	taskStatus?: string,
+): E {
 	const ctx = (error.context ??= {});
 	if (taskId) ctx.taskId = taskId;
 	if (taskStatus) ctx.taskStatus = taskStatus;

@@ -66,7 +66,8 @@ function collect(error: unknown): { codes: string[]; texts: string[] } {
 		for (const field of ['message', 'description']) {
 			if (typeof record[field] === 'string') texts.push(record[field] as string);
 		}
-		if (Array.isArray(record.messages)) texts.push(...record.messages.filter((m): m is string => typeof m === 'string'));
+		if (Array.isArray(record.messages))
+			texts.push(...record.messages.filter((m): m is string => typeof m === 'string'));
 		for (const field of ['cause', 'errorResponse', 'reason', 'error', 'original']) visit(record[field], depth + 1);
 	};
 	visit(error, 0);

@@ -87,7 +87,8 @@ export function interpretResponse<T extends KlingTask = KlingTask>(
 	requestedTaskId?: string,
 ): ApiOutcome<T> {
 	const retryAfterMs = parseRetryAfter(headers['retry-after']);
-	const text = typeof rawBody === 'string' ? rawBody : rawBody === undefined || rawBody === null ? '' : JSON.stringify(rawBody);
+	const text =
+		typeof rawBody === 'string' ? rawBody : rawBody === undefined || rawBody === null ? '' : JSON.stringify(rawBody);
 	const ok2xx = statusCode >= 200 && statusCode < 300;
 	let parsed: unknown;
 	try {
@@ -117,7 +118,8 @@ export function interpretResponse<T extends KlingTask = KlingTask>(
 	}
 	const data = parsed.data;
 	if (ok2xx && isObject(data)) {
-		const taskId = taskIdOf(data) ?? (requestedTaskId && typeof data.task_status === 'string' ? requestedTaskId : undefined);
+		const taskId =
+			taskIdOf(data) ?? (requestedTaskId && typeof data.task_status === 'string' ? requestedTaskId : undefined);
 		if (taskId) return { ok: true, data: { ...data, task_id: taskId } as T, requestId };
 	}
 	const code = normaliseCode(parsed.code);

@@ -103,7 +103,8 @@ const properties: INodeProperties[] = [
 				type: 'options',
 				options: ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
 				default: '16:9',
-				description: 'Width:height. Kling documents 16:9, 9:16 and 1:1 for video; the others are listed by CometAPI only.',
+				description:
+					'Width:height. Kling documents 16:9, 9:16 and 1:1 for video; the others are listed by CometAPI only.',
 			},
 			{
 				displayName: 'Callback URL',
@@ -230,7 +231,6 @@ const properties: INodeProperties[] = [
 	},
 ];
 
-
 export const description = updateDisplayOptions({ show: { resource: ['video'], operation: ['create'] } }, properties);
 
 export interface PreparedCreate extends WaitParameters {
@@ -297,7 +297,8 @@ export async function submitTask(
 			deadline,
 			signal: item.signal,
 			random,
-			onRetry: (delay) => item.log(`Kling create for item ${itemIndex} was not accepted, sending it again in ${delay} ms`),
+			onRetry: (delay) =>
+				item.log(`Kling create for item ${itemIndex} was not accepted, sending it again in ${delay} ms`),
 		},
 		async () => {
 			const answer = await item.createSlots.run(() => {
@@ -321,7 +322,10 @@ export async function submitTask(
 		const task = outcome.value;
 		if (!isValidTaskId(task.task_id)) {
 			// Created and billed, but the id cannot be used safely in a path or a file name.
-			item.ledger.unknownCreate(itemIndex, `CometAPI answered with an unusable task id ${describeValue(JSON.stringify(task.task_id), 140)}`);
+			item.ledger.unknownCreate(
+				itemIndex,
+				`CometAPI answered with an unusable task id ${describeValue(JSON.stringify(task.task_id), 140)}`,
+			);
 			throw taskApiError(ctx.getNode(), {
 				message: `CometAPI created a task but answered with an id that is not a valid task id: ${describeValue(JSON.stringify(task.task_id), 140)}`,
 				description: `${findTaskHint(body)}.`,
@@ -334,12 +338,18 @@ export async function submitTask(
 	const { failure, attempts, elapsedMs } = outcome;
 	const tried = `${attempts} ${attempts === 1 ? 'try' : 'tries'} over ${formatDuration(elapsedMs)}`;
 	if (isCreateOutcomeUnknown(failure)) {
-		item.ledger.unknownCreate(itemIndex, failure.kind === 'timeout' ? 'no answer in time' : `${failure.kind} ${failure.networkCode ?? failure.httpStatus ?? ''}`.trim());
+		item.ledger.unknownCreate(
+			itemIndex,
+			failure.kind === 'timeout'
+				? 'no answer in time'
+				: `${failure.kind} ${failure.networkCode ?? failure.httpStatus ?? ''}`.trim(),
+		);
 		throw failureError(ctx.getNode(), failure, {
 			itemIndex,
 			kind: 'create',
 			baseUrl: item.baseUrl,
-			message: 'The create request reached CometAPI but no usable answer came back: a task may have been created and billed',
+			message:
+				'The create request reached CometAPI but no usable answer came back: a task may have been created and billed',
 			hint: findTaskHint(body),
 		});
 	}
@@ -347,13 +357,20 @@ export async function submitTask(
 	if (!failure.reached) {
 		hint = `No task was created, nothing was billed (${tried}). Check the credential's Base URL (${item.baseUrl}) and that n8n can reach it`;
 	} else if (isRefusedForNow(failure)) {
-		const why = outcome.gaveUp === 'deadline' ? 'until the Timeout ran out' : `for ${formatDuration(elapsedMs)} (${attempts} tries)`;
+		const why =
+			outcome.gaveUp === 'deadline'
+				? 'until the Timeout ran out'
+				: `for ${formatDuration(elapsedMs)} (${attempts} tries)`;
 		hint = `No task was created, nothing was billed. CometAPI kept refusing the create ${why}: lower Options → Create Requests at Once, or try again later`;
 	}
 	throw failureError(ctx.getNode(), failure, { itemIndex, kind: 'create', baseUrl: item.baseUrl, hint });
 }
 
-async function execute(this: IExecuteFunctions, prepared: PreparedCreate, item: ItemContext): Promise<INodeExecutionData> {
+async function execute(
+	this: IExecuteFunctions,
+	prepared: PreparedCreate,
+	item: ItemContext,
+): Promise<INodeExecutionData> {
 	const { itemIndex } = item;
 	const startedAt = Date.now();
 	// Waiting: Timeout bounds the whole item. Not waiting: the create's own budget does.

@@ -76,7 +76,8 @@ async function execute(this: IExecuteFunctions, prepared: PreparedGet, item: Ite
 		onDeadline: () =>
 			taskApiError(this.getNode(), {
 				message: `CometAPI did not answer the status read of Kling task ${taskId} within ${formatDuration(SINGLE_READ_MS)}`,
-				description: 'The service may be slow or down. The task itself is not affected: run Get Task with this id again later.',
+				description:
+					'The service may be slow or down. The task itself is not affected: run Get Task with this id again later.',
 				itemIndex,
 				taskId,
 			}),

@@ -5,7 +5,12 @@ import { NodeOperationError } from 'n8n-workflow';
 import { downloadVideo } from '../../helpers/download';
 import { describeValue } from '../../helpers/format';
 import type { WaitSettings } from '../../helpers/validation';
-import { ParameterError, validateBinaryPropertyName, validateWaitSettings, videoFileName } from '../../helpers/validation';
+import {
+	ParameterError,
+	validateBinaryPropertyName,
+	validateWaitSettings,
+	videoFileName,
+} from '../../helpers/validation';
 import type { KlingTask } from '../../transport';
 import { taskApiError } from '../../transport/messages';
 import type { ItemContext } from '../types';
@@ -84,19 +89,31 @@ export interface WaitParameters {
 }
 
 /** Reads and checks the wait/download settings of one item; no I/O. */
-export function readWaitParameters(ctx: IExecuteFunctions, itemIndex: number, operation: OperationName): WaitParameters {
+export function readWaitParameters(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: OperationName,
+): WaitParameters {
 	const waitMode = ctx.getNodeParameter('waitMode', itemIndex, DEFAULT_WAIT_MODE[operation]) as WaitMode;
 	if (waitMode !== 'none' && waitMode !== 'poll') {
-		throw new ParameterError('waitMode', 'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)');
+		throw new ParameterError(
+			'waitMode',
+			'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)',
+		);
 	}
 	const wait =
 		waitMode === 'poll'
-			? validateWaitSettings(ctx.getNodeParameter('pollInterval', itemIndex, 10), ctx.getNodeParameter('timeout', itemIndex, 20))
+			? validateWaitSettings(
+					ctx.getNodeParameter('pollInterval', itemIndex, 10),
+					ctx.getNodeParameter('timeout', itemIndex, 20),
+				)
 			: undefined;
 	// Create without waiting has no video yet; Get can find a finished one either way.
 	const mayDownload = waitMode === 'poll' || operation === 'get';
 	const download = mayDownload && (ctx.getNodeParameter('download', itemIndex, true) as boolean);
-	const binaryPropertyName = download ? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')) : 'data';
+	const binaryPropertyName = download
+		? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'))
+		: 'data';
 	return { waitMode, wait, download, binaryPropertyName };
 }
 
@@ -124,7 +141,13 @@ export function taskJson(task: KlingTask) {
 }
 
 function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, message: string, description: string) {
-	return taskApiError(ctx.getNode(), { message, description, itemIndex, taskId: task.task_id, taskStatus: task.task_status });
+	return taskApiError(ctx.getNode(), {
+		message,
+		description,
+		itemIndex,
+		taskId: task.task_id,
+		taskStatus: task.task_status,
+	});
 }
 
 /**

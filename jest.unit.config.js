@@ -2,4 +2,4 @@
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */
-module.exports = { ...base, roots: ['<rootDir>/test/unit'], testTimeout: 20_000 };
+module.exports = { ...base, roots: ['<rootDir>/test/unit'], testTimeout: 5000 };

@@ -178,23 +178,23 @@ describe('6. waits end at Timeout, whatever the server does', () => {
 		['a trickled create', 'create', 'trickle'],
 		['a trickled download', 'download', 'trickle'],
 		['a download that never answers', 'download', 'hang'],
-	])('Create Video (Timeout 0.1 min) with %s ends within Timeout + slack', async (_name, on, type) => {
+	])('Create Video (Timeout 0.05 min) with %s ends within Timeout + slack', async (_name, on, type) => {
 		const { sim } = ctx;
 		sim.fault({ on: on as 'read', type: type as 'trickle', times: 100, delayMs: 2000 });
-		const result = await run(sim, createParams({ timeout: 0.1, pollInterval: 1 }));
+		const result = await run(sim, createParams({ timeout: 0.05, pollInterval: 0.5 }));
 		expect(result.status).toBe('error');
-		expect(result.durationMs).toBeLessThan(6000 + SLACK_MS);
+		expect(result.durationMs).toBeLessThan(3000 + SLACK_MS);
 		if (on !== 'create') expect(String((result.error!.context as IDataObject).taskId)).toBe([...sim.tasks.keys()][0]);
 		else expect(message(result.error)).toMatch(/may have been created and billed/);
 	});
 
-	it('Get Task (Timeout 0.1 min) with trickled reads ends within Timeout + slack, naming the task', async () => {
+	it('Get Task (Timeout 0.05 min) with trickled reads ends within Timeout + slack, naming the task', async () => {
 		const { sim } = ctx;
 		const created = await run(sim, createParams({ waitMode: 'none', prompt: 'x [sim:ms=30000]' }));
 		sim.fault({ on: 'read', type: 'trickle', times: 100, delayMs: 2000 });
 		const taskId = created.items[0].json.task_id as string;
-		const result = await run(sim, getParams(taskId, { waitMode: 'poll', timeout: 0.1 }));
-		expect(result.durationMs).toBeLessThan(6000 + SLACK_MS);
+		const result = await run(sim, getParams(taskId, { waitMode: 'poll', timeout: 0.05 }));
+		expect(result.durationMs).toBeLessThan(3000 + SLACK_MS);
 		expect(message(result.error)).toContain(taskId);
 	});
 });

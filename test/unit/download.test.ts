@@ -142,3 +142,19 @@ describe('downloadVideo', () => {
 		expect(checkVideoUrl('ftp://cdn/x.mp4')).toMatch(/ftp:/);
 	});
 });
+
+describe('downloadVideo: error bodies', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	it.each([403, 500, 200])('the body of a refused answer (%i) is dropped, not left open', async (statusCode) => {
+		const body = new Readable({ read() {} });
+		const headers: Record<string, string> = statusCode === 200 ? { 'content-type': 'text/html' } : {};
+		const run = await download([
+			{ statusCode, body, headers },
+			{ statusCode: 403, body: 'x' },
+		]);
+		expect(run.error).toBeDefined();
+		expect(body.destroyed).toBe(true);
+	});
+});

@@ -221,3 +221,38 @@ describe('router: Continue On Fail items', () => {
 		expect(video).toBeDefined();
 	});
 });
+
+describe('router: tasks created while the run is being stopped', () => {
+	it('a create answered after a sibling failed is kept as running (not handed on), and its id is named', async () => {
+		const fake = fakeContext({
+			...perItem(['bad', 'slow']),
+			api: async (request) => {
+				const prompt = (request.body as { prompt: string }).prompt;
+				if (prompt === 'bad') return klingError(400, 1301, 'unsafe');
+				await new Promise((r) => setTimeout(r, 1000));
+				return ok(task('submitted', { task_id: 't-slow' }));
+			},
+		});
+		const error = await runRouter(fake).catch((e) => e);
+		expect(error.message).toMatch(/content safety/);
+		expect(error.description).toContain(
+			'item 1: task t-slow submitted, still running on CometAPI: collect it with Get Task',
+		);
+		expect(fake.customData.kling_Kling).toBe('1:t-slow');
+	});
+
+	it('Get Task records the task it follows, so Stop keeps its id too', async () => {
+		const controller = new AbortController();
+		const fake = fakeContext({
+			parameters: { resource: 'video', operation: 'get', taskId: 'followed-1', waitMode: 'poll', pollInterval: 60 },
+			cancelSignal: controller.signal,
+			api: () => ok(task('processing', { task_id: 'followed-1' })),
+		});
+		const running = runRouter(fake, 10);
+		const stopped = expect(running).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });
+		await jest.advanceTimersByTimeAsync(0);
+		controller.abort();
+		await stopped;
+		expect(fake.customData.kling_Kling).toBe('0:followed-1');
+	});
+});

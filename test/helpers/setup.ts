@@ -51,3 +51,12 @@ export function visibleText(result: RunResult): string {
 		error: error && { ...error, message: error.message, description: error.description },
 	});
 }
+
+/** Waits (polling every 20 ms, at most `ms`) until `condition` holds: no blind sleeps in tests. */
+export async function until(condition: () => boolean, ms = 10_000): Promise<void> {
+	const end = Date.now() + ms;
+	while (!condition()) {
+		if (Date.now() > end) throw new Error('condition not met in time');
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+}

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 
 import type { FaultSpec } from '../../tools/simulator/server';
-import { createParams, getParams, run, useSimulator } from '../helpers/setup';
+import { createParams, getParams, run, until, useSimulator } from '../helpers/setup';
 
 describe('temporary trouble does not cost a paid task', () => {
 	const ctx = useSimulator();
@@ -78,18 +78,30 @@ describe('cancelling the workflow', () => {
 		expect(result.status).toBe('canceled');
 		expect(result.durationMs).toBeLessThan(5000);
 		const readsAtCancel = sim.requestsOf('read').length;
-		await new Promise((r) => setTimeout(r, 1500));
+		expect(readsAtCancel).toBeGreaterThanOrEqual(1);
+		const later = Date.now() + 1500;
+		await until(() => Date.now() > later);
 		expect(sim.requestsOf('read').length).toBe(readsAtCancel);
 	});
 
-	it('cancels every item of a batch', async () => {
+	it("cancels every item of a batch: every task's reads stop at once", async () => {
 		const { sim } = ctx;
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}' }), {
+		const result = await run(sim, createParams({ prompt: '={{ $json.p }}', pollInterval: 0.5 }), {
 			items: [{ p: 'a [sim:ms=30000]' }, { p: 'b [sim:ms=30000]' }, { p: 'c [sim:ms=30000]' }],
-			cancelAfterMs: 1000,
+			cancelAfterMs: 1300,
 		});
 		expect(result.status).toBe('canceled');
-		expect(result.durationMs).toBeLessThan(5000);
+		expect(result.durationMs).toBeLessThan(3000);
+		const readsOf = (taskId: string) => sim.requestsOf('read').filter((r) => r.taskId === taskId).length;
+		const ids = [...sim.tasks.keys()];
+		expect(ids).toHaveLength(3);
+		const atCancel = ids.map(readsOf);
+		// Each item was being followed (read at least once) before the Stop ...
+		expect(atCancel.every((n) => n >= 1)).toBe(true);
+		// ... and none of them is read again afterwards (three poll intervals later).
+		const deadline = Date.now() + 1500;
+		await until(() => Date.now() > deadline);
+		expect(ids.map(readsOf)).toEqual(atCancel);
 	});
 });
 
@@ -180,7 +192,7 @@ describe('push delivery through callback_url', () => {
 			const result = await run(sim, createParams({ waitMode: 'none', additionalFields: { callbackUrl: url } }));
 			const taskId = result.items[0].json.task_id;
 			expect(sim.requestsOf('create')[0].body).toMatchObject({ callback_url: url });
-			await new Promise((r) => setTimeout(r, 1000));
+			await until(() => received.length >= 3);
 			expect(received.map((b) => b.task_status)).toEqual(['submitted', 'processing', 'succeed']);
 			expect(received.every((b) => b.task_id === taskId)).toBe(true);
 			expect((received[2].task_result as IDataObject).videos).toHaveLength(1);

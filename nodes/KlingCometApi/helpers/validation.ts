@@ -131,10 +131,9 @@ const cameraSchema = z
 		return { type: 'simple', config: { [nonZero[0]]: values[nonZero[0]] } };
 	});
 
-function firstIssue(error: z.ZodError, fallbackField: string): ParameterError {
-	const issue = error.issues[0];
-	const field = issue.path.length ? String(issue.path[0]) : fallbackField;
-	return new ParameterError(field, issue.message);
+/** The first problem, named after the UI field (nested paths such as camera "type" are not UI fields). */
+function firstIssue(error: z.ZodError, field: string): ParameterError {
+	return new ParameterError(field, error.issues[0].message);
 }
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, field: string): T {

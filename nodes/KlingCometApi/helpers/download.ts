@@ -11,7 +11,7 @@ import { describeValue, formatDuration } from './format';
 import type { AttemptResult, RetryPolicy } from './retry';
 import { withRetries } from './retry';
 
-export const DOWNLOAD_POLICY: RetryPolicy = {
+const DOWNLOAD_POLICY: RetryPolicy = {
 	maxAttempts: 3,
 	baseDelayMs: 1000,
 	maxDelayMs: 8000,
@@ -21,7 +21,7 @@ export const DOWNLOAD_POLICY: RetryPolicy = {
 /** Without a wait deadline (Get Task, not waiting): a 500 MB file on a slow line still fits. */
 export const DEFAULT_DOWNLOAD_MS = 30 * 60_000;
 /** Minimum progress: a transfer that receives less than this per window is broken, and is tried again. */
-export const STALL_MS = 30_000;
+const STALL_MS = 30_000;
 const MIN_BYTES_PER_WINDOW = 64 * 1024;
 const STALL_CHECK_MS = 1000;
 const EXPIRED_STATUSES = new Set([403, 404, 410]);

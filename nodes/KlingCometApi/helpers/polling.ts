@@ -11,9 +11,9 @@ import { formatDuration } from './format';
 import type { RetryPolicy } from './retry';
 import { withRetries } from './retry';
 
-export const TERMINAL_STATUSES = new Set(['succeed', 'failed']);
+const TERMINAL_STATUSES = new Set(['succeed', 'failed']);
 /** A read costs nothing: temporary failures are retried, within the caller's deadline. */
-export const READ_POLICY: RetryPolicy = {
+const READ_POLICY: RetryPolicy = {
 	maxAttempts: 8,
 	baseDelayMs: 1000,
 	maxDelayMs: 20_000,
@@ -113,7 +113,7 @@ export async function waitForTask(ctx: IExecuteFunctions, taskId: string, option
 	}
 }
 
-export function timeoutError(
+function timeoutError(
 	ctx: IExecuteFunctions,
 	taskId: string,
 	task: KlingTask | undefined,

@@ -12,7 +12,7 @@ import { interpretResponse } from './response';
 export type { ApiFailure, ApiOutcome, KlingTask } from './response';
 
 export const CREDENTIAL_TYPE = 'cometApiKlingApi';
-export const DEFAULT_BASE_URL = 'https://api.cometapi.com';
+const DEFAULT_BASE_URL = 'https://api.cometapi.com';
 export const TEXT2VIDEO_PATH = '/kling/v1/videos/text2video';
 
 export interface CometApiCredentials {
@@ -71,7 +71,7 @@ export function checkCredentials(credentials: CometApiCredentials): CredentialCh
 	return checkBaseUrl(credentials.baseUrl);
 }
 
-export async function getBaseUrl(ctx: IExecuteFunctions): Promise<string> {
+async function getBaseUrl(ctx: IExecuteFunctions): Promise<string> {
 	const credentials = await ctx.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
 	const check = checkBaseUrl(credentials.baseUrl);
 	// The router refuses a bad Base URL before any request; this is only reached with a good one.

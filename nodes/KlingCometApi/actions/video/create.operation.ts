@@ -34,7 +34,7 @@ import { finishTask, parameterError, readWaitParameters, taskJson, waitPropertie
  * Refused creates (429, 1302, 1303) made no task: they are sent again within one budget per
  * item. Backing off releases the item's create slot, so other items go ahead meanwhile.
  */
-export const CREATE_POLICY: RetryPolicy = {
+const CREATE_POLICY: RetryPolicy = {
 	maxAttempts: 10,
 	baseDelayMs: 2000,
 	maxDelayMs: 30_000,
@@ -282,12 +282,11 @@ function findTaskHint(body: Text2VideoBody): string {
  * was refused); a create whose outcome is unknown is never resent. The answer of a sent create
  * is always heard out, even after Stop or a sibling's failure, because it may carry a task id.
  */
-export async function submitTask(
+async function submitTask(
 	ctx: IExecuteFunctions,
 	body: Text2VideoBody,
 	item: ItemContext,
 	deadline: number,
-	random?: () => number,
 ): Promise<KlingTask> {
 	const { itemIndex } = item;
 	let notSentTries = 0;
@@ -296,7 +295,6 @@ export async function submitTask(
 		{
 			deadline,
 			signal: item.signal,
-			random,
 			onRetry: (delay) =>
 				item.log(`Kling create for item ${itemIndex} was not accepted, sending it again in ${delay} ms`),
 		},

@@ -17,7 +17,7 @@ import type { ItemContext } from '../types';
 
 export type WaitMode = 'none' | 'poll';
 type OperationName = 'create' | 'get';
-export const DEFAULT_WAIT_MODE = { create: 'poll', get: 'none' } as const;
+const DEFAULT_WAIT_MODE = { create: 'poll', get: 'none' } as const;
 
 /** The wait and download parameters; the operation scopes them with updateDisplayOptions. */
 export function waitProperties(operation: OperationName): INodeProperties[] {

@@ -272,6 +272,34 @@ describe.each([
 			expect(sim.requestsOf('create')).toHaveLength(0);
 		});
 
+		it('Stop in the editor: the run ends "canceled" and every task id is in the execution\'s custom data', async () => {
+			const workflow = readExample('batch-from-list.json');
+			const stored = await n8n.rest('GET', `/workflows/${workflow.id}`);
+			// What the editor sends for "Execute workflow" (n8n 2.x): the trigger to start from.
+			const started = await n8n.rest('POST', `/workflows/${workflow.id}/run`, {
+				workflowData: stored.json.data,
+				triggerToStartFrom: { name: workflow.nodes[0].name },
+			});
+			expect(started.status).toBe(200);
+			const executionId = started.json.data.executionId;
+			const slow = Date.now() + 60_000;
+			sim.config.taskMs = 60_000;
+			while (sim.tasks.size < 3 && Date.now() < slow) await new Promise((r) => setTimeout(r, 100));
+			expect(sim.tasks.size).toBe(3);
+			const stopped = await n8n.rest('POST', `/executions/${executionId}/stop`);
+			expect(stopped.json.data.status).toBe('canceled');
+			const execution = await n8n.rest('GET', `/executions/${executionId}`);
+			const kept = String(execution.json.data.customData?.kling_Create_videos ?? '');
+			for (const task of sim.tasks.values()) {
+				const item = ['A lighthouse', 'A hummingbird', 'Neon-lit Tokyo'].findIndex((p) =>
+					String(task.body.prompt).startsWith(p),
+				);
+				expect(item).toBeGreaterThanOrEqual(0);
+				expect(kept).toContain(`${item}:${task.id}`);
+			}
+			sim.config.taskMs = 3000;
+		});
+
 		it('the node and its AI-tool variant are loaded', async () => {
 			const response = await fetch(`${n8n.baseUrl}/types/nodes.json`, { headers: { Cookie: n8n.sessionCookie } });
 			const types = (await response.json()) as Array<{ name: string; displayName: string }>;

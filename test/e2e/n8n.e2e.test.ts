@@ -20,6 +20,7 @@ const BAD_CREDENTIAL_ID = 'cometapi-kling-bad';
 const BAD_KEY = 'sk-e2e-wrong-key-0000000000';
 const REFUSED_CREDENTIAL_ID = 'cometapi-refused';
 const USERINFO_CREDENTIAL_ID = 'cometapi-userinfo';
+const TLS_CREDENTIAL_ID = 'cometapi-https-to-http';
 
 type Workflow = Record<string, any>;
 
@@ -49,6 +50,9 @@ const variants = {
 			id: REFUSED_CREDENTIAL_ID,
 			name: 'CometAPI (refused port)',
 		};
+	}),
+	wrongScheme: variant('text-to-video.json', 'e2eWrongScheme0001', (wf) => {
+		node(wf, 'Create video').credentials.cometApiKlingApi = { id: TLS_CREDENTIAL_ID, name: 'CometAPI (https to http)' };
 	}),
 	userInfo: variant('text-to-video.json', 'e2eUserInfoUrl0001', (wf) => {
 		node(wf, 'Create video').credentials.cometApiKlingApi = {
@@ -109,6 +113,12 @@ describe.each([
 				name: 'CometAPI (refused port)',
 				type: 'cometApiKlingApi',
 				data: { apiKey: sim.apiKey, baseUrl: refusedUrl },
+			},
+			{
+				id: TLS_CREDENTIAL_ID,
+				name: 'CometAPI (https to http)',
+				type: 'cometApiKlingApi',
+				data: { apiKey: sim.apiKey, baseUrl: sim.url.replace('http://', 'https://') },
 			},
 			{
 				id: USERINFO_CREDENTIAL_ID,
@@ -215,6 +225,15 @@ describe.each([
 		);
 		// n8n boots for a few seconds; the node itself gives up within seconds.
 		expect(result.durationMs).toBeLessThan(60_000);
+	});
+
+	it('https to a plain-http server (the TLS handshake fails): "nothing was sent", no task', async () => {
+		const result = await n8n.execute(variants.wrongScheme.id);
+		expect(result.ok).toBe(false);
+		expect(result.run?.data.resultData.error?.message).toBe(
+			`CometAPI could not be reached at ${sim.url.replace('http://', 'https://')}: nothing was sent`,
+		);
+		expect(sim.tasks.size).toBe(0);
 	});
 
 	it('a Base URL with user:pass@ is refused before any request, without the password', async () => {

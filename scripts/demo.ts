@@ -50,8 +50,12 @@ async function main() {
 		// The node logs each status change at debug level; show those lines as they happen.
 		const result = await n8n.execute(workflow.id, (line) => {
 			// eslint-disable-next-line no-control-regex
-			const match = /Kling task (\S+)(?: created|: (\w+))/.exec(line.replace(/\u001b\[[0-9;]*m/g, ''));
-			if (match) say(`  [${elapsed().padStart(7)}] task ${match[1]}: ${match[2] ?? 'created'}`);
+			const plain = line.replace(/\u001b\[[0-9;]*m/g, '');
+			// "item 0 has task X (submitted)" at info when a task exists; "Kling task X: processing" at debug after.
+			const created = /item \d+ has task (\S+)/.exec(plain);
+			const status = /Kling task (\S+): (submitted|processing|succeed|failed)\b/.exec(plain);
+			if (created) say(`  [${elapsed().padStart(7)}] task ${created[1]}: created`);
+			else if (status) say(`  [${elapsed().padStart(7)}] task ${status[1]}: ${status[2]}`);
 		});
 		const item = result.run?.data.resultData.runData['Create video']?.[0]?.data?.main?.[0]?.[0];
 		if (!result.ok || !item?.binary?.data) {

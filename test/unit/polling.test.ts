@@ -33,9 +33,16 @@ describe('waitForTask: the poll schedule', () => {
 		const start = Date.now();
 		const T = 95_000;
 		const fake = fakeContext({ api: () => ok(task(Date.now() - start >= T ? 'succeed' : 'processing')) });
-		const promise = waitForTask(fake.ctx, 't1', waitOptions({ deadline: start + 20 * 60_000 }));
+		const logged: string[] = [];
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ deadline: start + 20 * 60_000, log: (line) => logged.push(line) }),
+		);
 		await jest.advanceTimersByTimeAsync(200_000);
 		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
+		// One line per status change, as the demo shows them.
+		expect(logged).toEqual(['Kling task t1: processing', 'Kling task t1: succeed']);
 		expect(fake.requests.map((r) => r.at - start)).toEqual(
 			[10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((s) => s * 1000),
 		);
@@ -133,11 +140,17 @@ describe('readTask: retries', () => {
 		];
 		const fake = fakeContext({ api: answers });
 		const start = Date.now();
-		const promise = readTask(fake.ctx, 't1', readOptions());
+		const logged: string[] = [];
+		const promise = readTask(fake.ctx, 't1', readOptions({ log: (line) => logged.push(line) }));
 		await jest.advanceTimersByTimeAsync(60_000);
 		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
 		// 7 s from Retry-After, then 2 s and 4 s of exponential backoff.
 		expect(fake.requests.map((r) => r.at - start)).toEqual([0, 7000, 9000, 13_000]);
+		expect(logged).toEqual([
+			'Kling task t1: status read failed, retrying in 7000 ms',
+			'Kling task t1: status read failed, retrying in 2000 ms',
+			'Kling task t1: status read failed, retrying in 4000 ms',
+		]);
 	});
 
 	it('does not retry a read the server refused for good', async () => {

@@ -195,7 +195,15 @@ describe('router: the ledger names every task of the run', () => {
 		expect(all).toMatch(/more groups: see the n8n log/);
 		const stop = fake.logs.find((l) => l.level === 'info' && /was stopped/.test(l.message))!;
 		for (let i = 0; i < 30; i++) expect(stop.message).toContain(`item ${i}: task task-clip-${i}-0123456789abcdef`);
-		expect(fake.logs.filter((l) => l.level === 'info' && /has task/.test(l.message))).toHaveLength(30);
+		const recorded = fake.logs.filter((l) => l.level === 'info' && /has task/.test(l.message));
+		expect(recorded).toHaveLength(30);
+		expect(recorded[0].message).toBe(
+			'Kling (CometAPI) node "Kling": item 0 has task task-clip-0-0123456789abcdef (submitted)',
+		);
+		expect(stop.message).toMatch(
+			/^Kling \(CometAPI\) node "Kling" was stopped\. Tasks keep running on CometAPI: item 0: task task-clip-0-0123456789abcdef submitted, still running on CometAPI: collect it with Get Task; item 1:/,
+		);
+		expect(all).toContain('…and 3 more groups: see the n8n log (info level) for every task id');
 	});
 });
 

@@ -73,3 +73,66 @@ describe('secrets of a credential', () => {
 		);
 	});
 });
+
+describe('redaction edges', () => {
+	it('a secret with spaces around it is masked raw and trimmed', () => {
+		const redactor = new Redactor(['  sk-spaced-0123456789  ']);
+		expect(redactor.text('a sk-spaced-0123456789 b')).toBe('a *** b');
+		expect(redactor.text('a   sk-spaced-0123456789   b')).toBe('a *** b');
+	});
+
+	it('the unprefixed form needs at least 12 characters (shorter would mask ordinary words)', () => {
+		expect(secretForms('sk-abcdefghijk')).not.toContain('abcdefghijk');
+		expect(secretForms('sk-abcdefghijkl')).toContain('abcdefghijkl');
+		expect(secretForms('toolongprefix-abcdefghijklmn')).not.toContain('abcdefghijklmn');
+		expect(secretForms('abcdef')).toContain('abcdef');
+		expect(secretForms('abcde')).toEqual([]);
+	});
+
+	it('JSON-escaped and base64 forms without padding are masked', () => {
+		const key = 'sk-q"uote\\d-1234567';
+		const redactor = new Redactor([key]);
+		expect(redactor.text(JSON.stringify({ k: key }))).toBe('{"k":"***"}');
+		const unpadded = Buffer.from('sk-abcdefgh1234').toString('base64').replace(/=+$/, '');
+		expect(new Redactor(['sk-abcdefgh1234']).text(`x${unpadded}y`)).not.toContain(unpadded);
+	});
+
+	it('longer forms are masked before the shorter ones they contain', () => {
+		const key = 'sk-abcdef123456';
+		expect(new Redactor([key]).text(`${encodeURIComponent(key)}%2F`)).toBe('***%2F');
+		expect(new Redactor(['abc/def+ghi']).text(encodeURIComponent('abc/def+ghi'))).toBe('***');
+	});
+
+	it('deep() masks even below 20 levels (flattened to text there), and leaves numbers, booleans and null alone', () => {
+		const redactor = new Redactor(['sk-deep-0123456789']);
+		let nested: Record<string, unknown> = { v: 'sk-deep-0123456789' };
+		for (let i = 0; i < 25; i++) nested = { n: nested };
+		const masked = JSON.stringify(redactor.deep(nested));
+		expect(masked).not.toContain('sk-deep-0123456789');
+		expect(masked).toContain('***');
+		expect(redactor.deep({ a: 1, b: false, c: null })).toEqual({ a: 1, b: false, c: null });
+	});
+
+	it('error() masks a text cause or extra, and leaves other fields', () => {
+		const redactor = new Redactor(['sk-cause-0123456789']);
+		const error = Object.assign(new Error('m'), {
+			cause: 'sk-cause-0123456789',
+			extra: 'x sk-cause-0123456789',
+			httpCode: '401',
+		});
+		redactor.error(error);
+		expect(error.cause).toBe('***');
+		expect(error.extra).toBe('x ***');
+		expect(error.httpCode).toBe('401');
+	});
+
+	it('credentialSecrets ignores empty and non-text fields, and a Base URL without user info', () => {
+		expect(
+			credentialSecrets({ apiKey: 'sk-x-0123456789', other: '', n: 5, baseUrl: 'https://api.cometapi.com' }),
+		).toEqual(['sk-x-0123456789']);
+		expect(credentialSecrets({ baseUrl: 5 })).toEqual([]);
+		expect(credentialSecrets({ baseUrl: 'https://bad%ZZuser:pw@host' })).toEqual(
+			expect.arrayContaining(['bad%ZZuser:pw', 'bad%ZZuser', 'pw']),
+		);
+	});
+});

@@ -3,6 +3,7 @@
  * descriptions, stacks, output JSON, Continue On Fail items, log lines, execution custom data)
  * passes through a Redactor built from the credential, so no other code needs the key.
  */
+import { describeValue } from './format';
 
 const MASK = '***';
 /** Key-like tokens in text from the API, whatever key they belong to. */
@@ -80,7 +81,9 @@ export class Redactor {
 	/** A copy of a JSON-like value with every string redacted (object keys too). */
 	deep<T>(value: T, depth = 0): T {
 		if (typeof value === 'string') return this.text(value) as T;
-		if (!value || typeof value !== 'object' || depth > 20) return value;
+		if (!value || typeof value !== 'object') return value;
+		// Deeper than any real answer: flattened to masked text rather than passed through unread.
+		if (depth > 20) return this.text(describeValue(value, 10_000)) as T;
 		if (Buffer.isBuffer(value)) return value;
 		if (Array.isArray(value)) return value.map((entry) => this.deep(entry, depth + 1)) as T;
 		const copy: Record<string, unknown> = {};

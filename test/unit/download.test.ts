@@ -158,3 +158,89 @@ describe('downloadVideo: error bodies', () => {
 		expect(body.destroyed).toBe(true);
 	});
 });
+
+describe('downloadVideo: what counts as a video, and retry edges', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	it.each([
+		'text/plain',
+		'application/json; charset=utf-8',
+		'application/xml',
+		'application/problem+json',
+		'image/svg+xml',
+		' TEXT/HTML',
+	])('%s is not a video', async (type) => {
+		const run = await download([{ statusCode: 200, body: 'x', headers: { 'content-type': type } }]);
+		expect(run.error.message).toContain('not a video');
+	});
+
+	it.each(['video/mp4', 'application/octet-stream', 'binary/octet-stream', ''])('%p is taken', async (type) => {
+		const run = await download([
+			{ statusCode: 200, body: Buffer.alloc(100, 1), headers: type ? { 'content-type': type } : {} },
+		]);
+		expect(run.binary).toMatchObject({ bytes: 100 });
+	});
+
+	it('a header given as a list, or a length that is not a number, is read sensibly', async () => {
+		const listed = await download([
+			{
+				statusCode: 200,
+				body: Buffer.alloc(10, 1),
+				headers: { 'content-type': ['video/mp4'] as never, 'content-length': ['10'] as never },
+			},
+		]);
+		expect(listed.binary).toMatchObject({ bytes: 10 });
+		const odd = await download([
+			{ statusCode: 200, body: Buffer.alloc(10, 1), headers: { 'content-type': 'video/mp4', 'content-length': 'ten' } },
+		]);
+		expect(odd.binary).toMatchObject({ bytes: 10 });
+	});
+
+	it.each([408, 429, 502])('HTTP %i is temporary: tried again', async (statusCode) => {
+		const run = await download([{ statusCode, body: 'x' }, video(50)]);
+		expect(run.binary).toMatchObject({ bytes: 50 });
+		expect(run.downloads()).toHaveLength(2);
+	});
+
+	it('backs off 1 s, then 2 s, between tries', async () => {
+		const run = await download([{ statusCode: 500, body: 'x' }]);
+		expect(run.downloads().map((r) => r.at)).toEqual([0, 1000, 3000]);
+	});
+
+	it('the stall message says how little arrived in how long', async () => {
+		const stalled = () => ({ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } });
+		const run = await download([stalled(), stalled(), stalled()], { stallMs: 5000 });
+		expect(run.error.message).toBe(
+			'Downloading the video of Kling task t1 failed: the transfer stalled: less than 64 KB arrived in 5 s. The video exists: run Get Task with this id to try again',
+		);
+	});
+
+	it('a transfer making steady progress is not a stall', async () => {
+		const body = new Readable({ read() {} }) as Readable & { socket: { bytesRead: number } };
+		body.socket = { bytesRead: 0 };
+		const fake = fakeContext({ cdn: [{ statusCode: 200, body, headers: { 'content-type': 'video/mp4' } }] });
+		const pending = downloadVideo(fake.ctx, URL_, options({ stallMs: 2000 }));
+		for (let second = 0; second < 10; second++) {
+			body.socket.bytesRead += 100 * 1024;
+			body.push(Buffer.alloc(1024, 1));
+			await jest.advanceTimersByTimeAsync(1000);
+		}
+		body.push(null);
+		await jest.advanceTimersByTimeAsync(10);
+		await expect(pending).resolves.toMatchObject({ bytes: 10 * 1024 });
+		expect(fake.downloads()).toHaveLength(1);
+	});
+
+	it('without a deadline, Get Task allows 30 minutes', async () => {
+		const fake = fakeContext({ cdn: ['hang'] });
+		let endedAt = -1;
+		const pending = downloadVideo(fake.ctx, URL_, options()).catch((error) => {
+			endedAt = Date.now();
+			return error;
+		});
+		await jest.advanceTimersByTimeAsync(31 * 60_000);
+		expect((await pending).message).toMatch(/did not finish in time/);
+		expect(endedAt).toBe(30 * 60_000);
+	});
+});

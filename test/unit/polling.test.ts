@@ -227,3 +227,90 @@ describe('createLimiter', () => {
 		await expect(limiter.run(async () => 'next')).resolves.toBe('next');
 	});
 });
+
+describe('readTask and waitForTask edges', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+	afterEach(() => jest.useRealTimers());
+
+	it('an answer without a status is not a task: it is read again', async () => {
+		const fake = fakeContext({
+			api: [ok({ task_id: 't1', task_status: '' }), ok({ task_id: 't1' }), ok(task('processing'))],
+		});
+		const promise = readTask(fake.ctx, 't1', readOptions());
+		await jest.advanceTimersByTimeAsync(60_000);
+		await expect(promise).resolves.toMatchObject({ task_status: 'processing' });
+		expect(fake.requests).toHaveLength(3);
+	});
+
+	it('one read is bounded by 30 s even when the wait has longer', async () => {
+		const fake = fakeContext({ api: ['hang', ok(task('processing'))] });
+		const start = Date.now();
+		const promise = readTask(fake.ctx, 't1', readOptions({ deadline: start + 10 * 60_000 }));
+		await jest.advanceTimersByTimeAsync(40_000);
+		await expect(promise).resolves.toMatchObject({ task_status: 'processing' });
+		expect(fake.requests.map((r) => r.at - start)).toEqual([0, 30_000 + 1000]);
+	});
+
+	it('a read that times out at the deadline raises the deadline error, not an API error', async () => {
+		const fake = fakeContext({ api: ['hang'] });
+		const start = Date.now();
+		const promise = readTask(
+			fake.ctx,
+			't1',
+			readOptions({ deadline: start + 5000, onDeadline: () => new Error('past the deadline') }),
+		);
+		const assertion = expect(promise).rejects.toThrow('past the deadline');
+		await jest.advanceTimersByTimeAsync(10_000);
+		await assertion;
+	});
+
+	it('an unknown status keeps the wait going; a time-out without any read names no status', async () => {
+		const fake = fakeContext({ api: () => ok(task('queued')) });
+		const start = Date.now();
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({ pollIntervalMs: 1000, timeoutMs: 3000, deadline: start + 3000 }),
+		);
+		const assertion = expect(promise).rejects.toMatchObject({
+			message: 'Kling task t1 was still "queued" when the 3 s Timeout ran out',
+			context: expect.objectContaining({ taskStatus: 'queued' }),
+		});
+		await jest.advanceTimersByTimeAsync(5000);
+		await assertion;
+		const none = fakeContext({ api: () => klingError(503, 5001, 'maintenance') });
+		const noRead = waitForTask(
+			none.ctx,
+			't1',
+			waitOptions({ readFirst: true, timeoutMs: 2000, deadline: Date.now() + 2000 }),
+		);
+		const second = expect(noRead).rejects.toMatchObject({
+			message:
+				'The status of Kling task t1 could not be read before the 2 s Timeout ran out (last status read: Kling is under maintenance or unavailable: try again later)',
+			context: expect.objectContaining({ taskStatus: 'unknown' }),
+		});
+		await jest.advanceTimersByTimeAsync(5000);
+		await second;
+	});
+
+	it('the first wait after a create is one interval, cut short by the deadline', async () => {
+		const fake = fakeContext({ api: () => ok(task('processing')) });
+		const start = Date.now();
+		const promise = waitForTask(
+			fake.ctx,
+			't1',
+			waitOptions({
+				pollIntervalMs: 10_000,
+				timeoutMs: 4000,
+				deadline: start + 4000,
+				lastKnown: task('submitted') as never,
+			}),
+		);
+		const assertion = expect(promise).rejects.toMatchObject({
+			message: 'Kling task t1 was still "submitted" when the 4 s Timeout ran out',
+		});
+		await jest.advanceTimersByTimeAsync(5000);
+		await assertion;
+		expect(fake.requests).toHaveLength(0);
+	});
+});

@@ -264,3 +264,86 @@ describe('router: tasks created while the run is being stopped', () => {
 		expect(fake.customData.kling_Kling).toBe('0:followed-1');
 	});
 });
+
+describe('router: details', () => {
+	it('custom data keys come from the node name, made safe and short', async () => {
+		const fake = fakeContext({
+			parameters: createParameters(),
+			nodeName: 'Make the video: step #1 (really long name here)',
+			api: [ok(task('submitted', { task_id: 'k1' }))],
+		});
+		await runRouter(fake);
+		expect(fake.customData).toEqual({ kling_Make_the_video__step__1__really_long_n: '0:k1' });
+	});
+
+	it('an error message that lacks its task id gets a "Task ID" note; one that has it does not', async () => {
+		const withoutId = fakeContext({
+			parameters: createParameters({ waitMode: 'poll', pollInterval: 0.5, download: true }),
+			api: [ok(task('submitted', { task_id: 'tx' })), ok(task('succeed', { task_id: 'tx' }))],
+			cdn: [{ statusCode: 200, body: '<html>', headers: { 'content-type': 'text/html' } }],
+		});
+		const first = await runRouter(withoutId).catch((e) => e);
+		expect(first.message).toContain('tx');
+		expect(first.description).not.toContain('Task ID: tx.');
+		const timeout = fakeContext({
+			parameters: createParameters({ waitMode: 'poll', pollInterval: 0.5, timeout: 0.01 }),
+			api: [ok(task('submitted', { task_id: 'ty' })), { statusCode: 400, body: { code: 1201, message: 'bad' } }],
+		});
+		const second = await runRouter(timeout).catch((e) => e);
+		expect(second.message).toContain('ty');
+	});
+
+	it('a run stopped before it started sends nothing and ends as cancelled', async () => {
+		const controller = new AbortController();
+		controller.abort();
+		const fake = fakeContext({
+			parameters: createParameters(),
+			cancelSignal: controller.signal,
+			api: [ok(task('submitted'))],
+		});
+		await expect(runRouter(fake)).rejects.toMatchObject({ name: 'ManualExecutionCancelledError' });
+		expect(fake.requests).toHaveLength(0);
+		expect(fake.logs.filter((l) => /was stopped/.test(l.message))).toHaveLength(0);
+	});
+
+	it('Get Task makes one request at a time when it needs none: no create limit applies', async () => {
+		const fake = fakeContext({
+			parameters: { resource: 'video', operation: 'get', waitMode: 'none' },
+			itemParameters: { taskId: ['a1', 'b2'] },
+			api: (r) => ok(task('processing', { task_id: String(r.url.split('/').pop()) })),
+		});
+		const [out] = await runRouter(fake);
+		expect(out.map((i) => i.json.task_id)).toEqual(['a1', 'b2']);
+	});
+
+	it("Continue On Fail: a failed task keeps the ledger's status; a refused create has no task", async () => {
+		const fake = fakeContext({
+			...perItem(['ok', 'refused', 'failing'], { waitMode: 'poll', pollInterval: 0.5, download: false }),
+			continueOnFail: true,
+			api: (request) => {
+				const body = request.body as { prompt?: string } | undefined;
+				if (request.method === 'POST') {
+					if (body!.prompt === 'refused') return klingError(400, 1301, 'unsafe');
+					return ok(task('submitted', { task_id: `t-${body!.prompt}` }));
+				}
+				const id = request.url.split('/').pop()!;
+				return ok(task(id === 't-ok' ? 'succeed' : 'failed', { task_id: id, task_status_msg: 'risk' }));
+			},
+		});
+		const [out] = await runRouter(fake);
+		expect(out[0].json).toMatchObject({ task_id: 't-ok', task_status: 'succeed' });
+		expect(out[1].json).toEqual({
+			error: expect.stringMatching(/content safety/),
+			description: expect.stringMatching(/^No task was created/),
+			task_id: null,
+			task_status: null,
+		});
+		expect(out[2].json).toEqual({
+			error: 'Kling task t-failing failed: risk',
+			description: expect.any(String),
+			task_id: 't-failing',
+			task_status: 'failed',
+		});
+		expect(out.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+	});
+});

@@ -116,7 +116,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		throw cancellationError(executionSignal);
 	}
 	if (firstFailure) throw redactor.error(withLedger(firstFailure, ledger));
-	return [results.map((result, i) => ({ ...redactor.deep(result), pairedItem: { item: i } }))];
+	// The JSON is what the API said and may echo a secret; binary data is the video itself (file names come from checked ids).
+	return [results.map((result, i) => ({ ...result, json: redactor.deep(result.json), pairedItem: { item: i } }))];
 }
 
 /** Bad credential settings are refused before any request, with what to change. */

@@ -197,3 +197,13 @@ export const video = (bytes = 4096, headers: Record<string, string> = {}): HttpA
 	body: Buffer.alloc(bytes, 1),
 	headers: { 'content-type': 'video/mp4', 'content-length': String(bytes), ...headers },
 });
+
+/** Create Video parameters (not waiting unless told), shared by the router and operation tests. */
+export const createParameters = (extra: Record<string, unknown> = {}): IDataObject => ({
+	resource: 'video',
+	operation: 'create',
+	prompt: 'a fox',
+	model: 'kling-v1',
+	waitMode: 'none',
+	...(extra as IDataObject),
+});

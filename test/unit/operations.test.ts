@@ -3,16 +3,9 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { router } from '../../nodes/KlingCometApi/actions/router';
 import type { Scripted } from '../helpers/fake-context';
-import { fakeContext, klingError, networkError, ok, task, video } from '../helpers/fake-context';
+import { createParameters, fakeContext, klingError, networkError, ok, task, video } from '../helpers/fake-context';
 
-const create = (extra: Record<string, unknown> = {}) => ({
-	resource: 'video',
-	operation: 'create',
-	prompt: 'a fox',
-	model: 'kling-v1',
-	waitMode: 'none',
-	...extra,
-});
+const create = createParameters;
 const get = (taskId: unknown, extra: Record<string, unknown> = {}) => ({
 	resource: 'video',
 	operation: 'get',

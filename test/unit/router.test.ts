@@ -1,15 +1,7 @@
 import { router } from '../../nodes/KlingCometApi/actions/router';
 import type { Scripted } from '../helpers/fake-context';
-import { fakeContext, klingError, ok, task, UNIT_KEY, video } from '../helpers/fake-context';
+import { createParameters, fakeContext, klingError, ok, task, UNIT_KEY, video } from '../helpers/fake-context';
 
-const createParameters = (extra: Record<string, unknown> = {}) => ({
-	resource: 'video',
-	operation: 'create',
-	prompt: 'a fox',
-	model: 'kling-v1',
-	waitMode: 'none',
-	...extra,
-});
 beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
 

@@ -49,6 +49,9 @@ export interface FakeOptions {
 	continueOnFail?: boolean;
 	cancelSignal?: AbortSignal;
 	nodeName?: string;
+	/** What `$execution.resumeUrl` evaluates to (Pause Until Callback). */
+	resumeUrl?: string;
+	executionId?: string;
 }
 
 export const unitNode = (name = 'Kling'): INode => ({
@@ -136,8 +139,17 @@ export function fakeContext(options: FakeOptions = {}) {
 	};
 	const log = (level: string) => (message: string) => logs.push({ level, message });
 
+	const paused: Date[] = [];
 	const ctx = {
 		getNode: () => node,
+		getExecutionId: () => options.executionId ?? 'exec-1',
+		evaluateExpression: (expression: string) =>
+			expression.includes('$execution.resumeUrl')
+				? (options.resumeUrl ?? 'https://n8n.example.test/webhook-waiting/exec-1?signature=abc')
+				: undefined,
+		putExecutionToWait: async (until: Date) => {
+			paused.push(until);
+		},
 		getInputData: () => items,
 		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => parameter(name, itemIndex, fallback),
 		continueOnFail: () => Boolean(options.continueOnFail),
@@ -167,6 +179,8 @@ export function fakeContext(options: FakeOptions = {}) {
 
 	return {
 		ctx,
+		items,
+		paused,
 		requests,
 		logs,
 		customData,

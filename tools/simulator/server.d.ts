@@ -55,8 +55,13 @@ export interface SimCallback {
 	taskId: string;
 	status: string;
 	url: string;
+	/** 0 for the first copy of a duplicated callback. */
+	copy: number;
+	/** The receiver's last answer. */
 	httpStatus?: number;
+	/** Why the last delivery failed; cleared when a retry got through. */
 	error?: string;
+	retries: number;
 }
 
 export interface SimulatorOptions {
@@ -70,6 +75,13 @@ export interface SimulatorOptions {
 	maxConcurrentTasks?: number;
 	maxPromptLength?: number;
 	callbackWrapped?: boolean;
+	callbackRetries?: number;
+	callbackRetryMs?: number;
+	callbackTimeoutMs?: number;
+	callbackDelayMs?: number;
+	callbackCopies?: number;
+	callbackReorderMs?: number;
+	callbackDrop?: string[];
 }
 
 export interface Simulator {
@@ -84,6 +96,7 @@ export interface Simulator {
 	fault(spec: FaultSpec): Simulator;
 	requestsOf(kind: SimRequest['kind']): SimRequest[];
 	expireLinks(taskId?: string): void;
+	spoofCallback(url: string, task: Record<string, unknown>): Promise<number | string>;
 	snapshot(): Record<string, unknown>;
 	reset(): void;
 	close(): Promise<void>;

@@ -93,6 +93,19 @@ async function createSimulator(options = {}) {
 		maxPromptLength: options.maxPromptLength ?? 2500,
 		/** Wrap callback bodies as {code, message, data} instead of the bare task (both exist). */
 		callbackWrapped: options.callbackWrapped ?? false,
+		/** Callbacks answered with non-2xx, or not at all within callbackTimeoutMs, are sent again this often. */
+		callbackRetries: options.callbackRetries ?? 3,
+		/** First retry after this long, then doubling. */
+		callbackRetryMs: options.callbackRetryMs ?? 1000,
+		callbackTimeoutMs: options.callbackTimeoutMs ?? 10_000,
+		/** Every callback leaves this much later than the status change. */
+		callbackDelayMs: options.callbackDelayMs ?? 0,
+		/** How many copies of each callback are posted (duplicates happen). */
+		callbackCopies: options.callbackCopies ?? 1,
+		/** Non-final callbacks leave this much later still, so they can arrive after the final one. */
+		callbackReorderMs: options.callbackReorderMs ?? 0,
+		/** Post no callbacks for these statuses (a lost callback). */
+		callbackDrop: options.callbackDrop ?? [],
 	};
 	const started = Date.now();
 	const tasks = new Map();
@@ -264,31 +277,63 @@ async function createSimulator(options = {}) {
 		if (task.callbackUrl) deliverCallback(task);
 	}
 
-	function deliverCallback(task) {
-		const data = publicTask(task);
-		const body = JSON.stringify(config.callbackWrapped ? { code: 0, message: 'SUCCEED', data } : data);
-		const record = {
-			t: now(),
-			taskId: task.id,
-			status: task.status,
-			url: task.callbackUrl,
-			httpStatus: undefined,
-			error: undefined,
+	const callbackTimers = new Set();
+	function later(ms, fn) {
+		const timer = setTimeout(() => {
+			callbackTimers.delete(timer);
+			fn();
+		}, ms);
+		callbackTimers.add(timer);
+	}
+
+	/** Posts one callback body, retrying refused or timed-out deliveries as many providers do. */
+	function postCallback(url, body, record, attempt = 0) {
+		const retry = (why) => {
+			record.error = why;
+			if (attempt >= config.callbackRetries) return;
+			record.retries = attempt + 1;
+			later(config.callbackRetryMs * 2 ** attempt, () => postCallback(url, body, record, attempt + 1));
 		};
-		callbacks.push(record);
 		try {
 			const req = http.request(
-				task.callbackUrl,
-				{ method: 'POST', headers: { 'Content-Type': 'application/json' } },
+				url,
+				{ method: 'POST', headers: { 'Content-Type': 'application/json' }, timeout: config.callbackTimeoutMs },
 				(res) => {
 					record.httpStatus = res.statusCode;
 					res.resume();
+					if (res.statusCode >= 200 && res.statusCode < 300) record.error = undefined;
+					else retry(`HTTP ${res.statusCode}`);
 				},
 			);
-			req.on('error', (error) => (record.error = error.code || error.message));
+			req.on('timeout', () => req.destroy(new Error('callback timed out')));
+			req.on('error', (error) => retry(error.code || error.message));
 			req.end(body);
 		} catch (error) {
 			record.error = error.message;
+		}
+	}
+
+	function deliverCallback(task) {
+		if (config.callbackDrop.includes(task.status)) return;
+		const data = publicTask(task);
+		const body = JSON.stringify(config.callbackWrapped ? { code: 0, message: 'SUCCEED', data } : data);
+		const final = task.status === 'succeed' || task.status === 'failed';
+		const delay = config.callbackDelayMs + (final ? 0 : config.callbackReorderMs);
+		for (let copy = 0; copy < config.callbackCopies; copy++) {
+			const record = {
+				t: now(),
+				taskId: task.id,
+				status: task.status,
+				url: task.callbackUrl,
+				copy,
+				httpStatus: undefined,
+				error: undefined,
+				retries: 0,
+			};
+			callbacks.push(record);
+			const send = () => postCallback(task.callbackUrl, body, record);
+			if (delay > 0) later(delay, send);
+			else send();
 		}
 	}
 
@@ -633,6 +678,20 @@ async function createSimulator(options = {}) {
 		requestsOf(kind) {
 			return requests.filter((r) => r.kind === kind);
 		},
+		/**
+		 * Posts a callback nobody asked for (a spoof): `task` is sent as the body as it is.
+		 * Resolves with the HTTP status the receiver answered.
+		 */
+		spoofCallback(url, task) {
+			return new Promise((resolve) => {
+				const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+					res.resume();
+					resolve(res.statusCode);
+				});
+				req.on('error', (error) => resolve(error.code || error.message));
+				req.end(JSON.stringify(task));
+			});
+		},
 		/** Makes every link of a finished task expire now. */
 		expireLinks(taskId) {
 			for (const task of tasks.values()) if (!taskId || task.id === taskId) task.expiresAt = now() - 1;
@@ -648,6 +707,8 @@ async function createSimulator(options = {}) {
 		},
 		reset() {
 			for (const task of tasks.values()) task.timers.forEach(clearTimeout);
+			for (const timer of callbackTimers) clearTimeout(timer);
+			callbackTimers.clear();
 			tasks.clear();
 			externalIds.clear();
 			requests.length = 0;

@@ -13,8 +13,12 @@ import { TaskLedger } from '../helpers/ledger';
 import { credentialSecrets, Redactor } from '../helpers/redaction';
 import type { CometApiCredentials } from '../transport';
 import { checkCredentials, CREDENTIAL_TYPE } from '../transport';
-import type { ItemContext, Operation } from './types';
+import { isFinalStatus } from '../helpers/polling';
+import type { KlingTask } from '../transport';
+import type { AwaitingCallback, ItemContext, Operation } from './types';
+import { isAwaitingCallback } from './types';
 import { operations } from './video';
+import { pauseUntilCallback, resumedTasks } from './video/callback';
 
 /** Parallel downloads: enough to overlap, few enough not to saturate a line or disk. */
 const DOWNLOADS_AT_ONCE = 3;
@@ -27,6 +31,11 @@ interface ItemError extends Error {
 	context?: { taskId?: string; taskStatus?: string; itemIndex?: number };
 }
 
+type ItemResult = INodeExecutionData | AwaitingCallback;
+
+/** The pause's limit for one item: its Timeout. */
+const waitTimeoutOf = (prepared: unknown) => (prepared as { wait?: { timeoutMs: number } }).wait?.timeoutMs ?? 0;
+
 const isCancellation = (error: unknown) => /ExecutionCancelledError$/.test((error as Error | undefined)?.name ?? '');
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -35,17 +44,21 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const op = (operations as Record<string, Operation<unknown> | undefined>)[operationName];
 	if (!op) throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported`);
 	const continueOnFail = this.continueOnFail();
+	const startedAt = Date.now();
 	const results: INodeExecutionData[] = new Array(items.length);
 
 	const credentials = await this.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
 	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
 	const baseUrl = checkCredential(this, credentials, redactor);
 
+	// Pause Until Callback: when CometAPI's callbacks resumed this node, its items carry the finished tasks.
+	const resumed = resumedTasks(this, items);
+
 	// 1. Validate everything first: one bad item must not leave its siblings' tasks half created.
 	const prepared: unknown[] = new Array(items.length);
 	for (let i = 0; i < items.length; i++) {
 		try {
-			prepared[i] = op.prepare.call(this, i);
+			prepared[i] = op.prepare.call(this, i, { baseUrl });
 		} catch (error) {
 			const itemError = redactor.error(new NodeOperationError(this.getNode(), error as Error, { itemIndex: i }));
 			if (!continueOnFail) throw itemError;
@@ -81,28 +94,68 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	};
 
 	let firstFailure: ItemError | undefined;
-	await Promise.all(
-		prepared.map(async (itemPrepared, i) => {
-			if (results[i]) return;
-			const item: ItemContext = { ...shared, itemIndex: i, signal: controllers[i].signal };
-			try {
-				results[i] = await op.execute.call(this, itemPrepared, item);
-			} catch (caught) {
-				const error = caught as ItemError;
-				// Stopped by Stop or by a sibling's failure: its task (if any) is still running.
-				if (isCancellation(error) && controllers[i].signal.aborted) return;
-				ledger.failed(i, error.message, error.context ?? {});
-				if (continueOnFail) {
-					results[i] = errorItem(error, i, ledger.get(i), redactor);
-					return;
+	const awaiting: Array<KlingTask | undefined> = new Array(items.length);
+	/** Runs `work` for the given items side by side; an item's failure follows Continue On Fail. */
+	const runItems = (indices: number[], work: (i: number, item: ItemContext) => Promise<ItemResult>) =>
+		Promise.all(
+			indices.map(async (i) => {
+				const item: ItemContext = { ...shared, itemIndex: i, signal: controllers[i].signal };
+				try {
+					const result = await work(i, item);
+					if (isAwaitingCallback(result)) awaiting[i] = result.awaitingCallback;
+					else results[i] = result;
+				} catch (caught) {
+					const error = caught as ItemError;
+					// Stopped by Stop or by a sibling's failure: its task (if any) is still running.
+					if (isCancellation(error) && controllers[i].signal.aborted) return;
+					ledger.failed(i, error.message, error.context ?? {});
+					if (continueOnFail) {
+						results[i] = errorItem(error, i, ledger.get(i), redactor);
+						return;
+					}
+					if (firstFailure || executionSignal?.aborted) return;
+					firstFailure = error;
+					// Stop the siblings: their waits end at once, and no queued item creates a task.
+					abortAll();
 				}
-				if (firstFailure || executionSignal?.aborted) return;
-				firstFailure = error;
-				// Stop the siblings: their waits end at once, and no queued item creates a task.
-				abortAll();
+			}),
+		);
+	const notDone = () => items.map((_, i) => i).filter((i) => !results[i]);
+	const finishAwaited = (i: number, item: ItemContext, task: KlingTask) => {
+		if (!op.finishAwaited) throw new NodeOperationError(node, `The operation "${operationName}" cannot wait for callbacks`);
+		return op.finishAwaited.call(this, prepared[i], task, item);
+	};
+
+	if (resumed) {
+		await runItems(notDone(), async (i, item) => {
+			const { error, task } = resumed[i];
+			if (error) throw new NodeOperationError(node, error.message, { itemIndex: i, description: error.description });
+			return await finishAwaited(i, item, task as unknown as KlingTask);
+		});
+	} else {
+		await runItems(notDone(), (i, item) => op.execute.call(this, prepared[i], item));
+		const waiting = items.map((_, i) => i).filter((i) => awaiting[i]);
+		if (waiting.length && !firstFailure && !executionSignal?.aborted) {
+			if (waiting.every((i) => isFinalStatus(awaiting[i]!.task_status))) {
+				// Every task finished before the pause: no reason to wait.
+				await runItems(waiting, (i, item) => finishAwaited(i, item, awaiting[i]!));
+			} else {
+				executionSignal?.removeEventListener('abort', abortAll);
+				const waitUntil = startedAt + Math.max(...waiting.map((i) => waitTimeoutOf(prepared[i])));
+				this.logger.info(
+					redactor.text(
+						`Kling (CometAPI) node "${node.name}": pausing the execution until CometAPI calls back (at most until ${new Date(waitUntil).toISOString()}). Tasks: ${ledger.summary()}`,
+					),
+				);
+				return await pauseUntilCallback(
+					this,
+					items.map((_, i) => ({ task: awaiting[i], error: results[i]?.json })),
+					waitUntil,
+					redactor,
+				);
 			}
-		}),
-	);
+		}
+	}
 	executionSignal?.removeEventListener('abort', abortAll);
 
 	// A stopped run must end as "canceled": raise n8n's own cancellation error, after saying where the tasks are.

@@ -2,6 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { Limiter } from '../helpers/concurrency';
 import type { TaskLedger } from '../helpers/ledger';
+import type { KlingTask } from '../transport';
 
 /** What the router hands to each item. No secrets: redaction happens where output leaves the node. */
 export interface ItemContext {
@@ -20,11 +21,40 @@ export interface ItemContext {
 	log(message: string): void;
 }
 
+/** What the router knows before any item runs. */
+export interface RunContext {
+	/** The credential's Base URL, checked. */
+	baseUrl: string;
+}
+
+/**
+ * Pause Until Callback: the item's task exists and was read once. The router either finishes
+ * every such item at once (all done) or pauses the execution until CometAPI calls back.
+ */
+export interface AwaitingCallback {
+	awaitingCallback: KlingTask;
+}
+
+export function isAwaitingCallback(result: unknown): result is AwaitingCallback {
+	return typeof result === 'object' && result !== null && 'awaitingCallback' in result;
+}
+
 /** One operation: its UI, a validation step with no I/O, and the work itself. */
 export interface Operation<Prepared> {
 	description: INodeProperties[];
-	prepare(this: IExecuteFunctions, itemIndex: number): Prepared;
-	execute(this: IExecuteFunctions, prepared: Prepared, item: ItemContext): Promise<INodeExecutionData>;
+	prepare(this: IExecuteFunctions, itemIndex: number, run: RunContext): Prepared;
+	execute(
+		this: IExecuteFunctions,
+		prepared: Prepared,
+		item: ItemContext,
+	): Promise<INodeExecutionData | AwaitingCallback>;
+	/** Turns a finished task of an awaiting item into its output (download, or the task's error). */
+	finishAwaited?(
+		this: IExecuteFunctions,
+		prepared: Prepared,
+		task: KlingTask,
+		item: ItemContext,
+	): Promise<INodeExecutionData>;
 	/** How many create requests may be in flight for this run; operations that create nothing omit it. */
 	createRequestsAtOnce?(this: IExecuteFunctions): number;
 }

@@ -1,8 +1,7 @@
 /** Reading a task, and following it until it is done, within a deadline and a stop signal. */
-import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { ApiFailure, KlingTask } from '../transport';
+import type { ApiContext, ApiFailure, KlingTask } from '../transport';
 import { klingRequest } from '../transport';
 import { explainFailure, failureError, tagTask } from '../transport/messages';
 import { isTransientRead } from '../transport/verdicts';
@@ -12,6 +11,11 @@ import type { RetryPolicy } from './retry';
 import { withRetries } from './retry';
 
 const TERMINAL_STATUSES = new Set(['succeed', 'failed']);
+
+/** succeed or failed: the task will not change any more. */
+export function isFinalStatus(status: unknown): boolean {
+	return typeof status === 'string' && TERMINAL_STATUSES.has(status);
+}
 /** A read costs nothing: temporary failures are retried, within the caller's deadline. */
 const READ_POLICY: RetryPolicy = {
 	maxAttempts: 8,
@@ -38,7 +42,7 @@ export interface ReadOptions {
 }
 
 /** Reads one task. Temporary failures are retried with backoff until the deadline. */
-export async function readTask(ctx: IExecuteFunctions, taskId: string, options: ReadOptions): Promise<KlingTask> {
+export async function readTask(ctx: ApiContext, taskId: string, options: ReadOptions): Promise<KlingTask> {
 	const outcome = await withRetries<KlingTask, ApiFailure>(
 		READ_POLICY,
 		{
@@ -90,7 +94,7 @@ export interface WaitOptions extends Omit<ReadOptions, 'onDeadline'> {
 }
 
 /** Follows one task until `succeed` or `failed`, the deadline, or the stop signal. */
-export async function waitForTask(ctx: IExecuteFunctions, taskId: string, options: WaitOptions): Promise<KlingTask> {
+export async function waitForTask(ctx: ApiContext, taskId: string, options: WaitOptions): Promise<KlingTask> {
 	let last = options.lastKnown;
 	let first = true;
 	for (;;) {
@@ -109,12 +113,12 @@ export async function waitForTask(ctx: IExecuteFunctions, taskId: string, option
 		if (task.task_status !== last?.task_status) options.log?.(`Kling task ${taskId}: ${task.task_status}`);
 		last = task;
 		options.onRead?.(task);
-		if (TERMINAL_STATUSES.has(task.task_status)) return task;
+		if (isFinalStatus(task.task_status)) return task;
 	}
 }
 
 function timeoutError(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	taskId: string,
 	task: KlingTask | undefined,
 	options: { itemIndex: number; timeoutMs: number },

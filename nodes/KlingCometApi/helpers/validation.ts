@@ -287,7 +287,16 @@ export interface WaitSettings {
 	timeoutMs: number;
 }
 
-export function validateWaitSettings(pollIntervalSeconds: unknown, timeoutMinutes: unknown): WaitSettings {
+/** Polling holds an n8n execution (and a worker slot) for the whole wait: 4 hours at most. */
+export const MAX_POLL_TIMEOUT_MINUTES = 240;
+/** A paused execution holds nothing while it waits: up to a day. */
+export const MAX_PAUSE_TIMEOUT_MINUTES = 1440;
+
+export function validateWaitSettings(
+	pollIntervalSeconds: unknown,
+	timeoutMinutes: unknown,
+	maxTimeoutMinutes = MAX_POLL_TIMEOUT_MINUTES,
+): WaitSettings {
 	const interval = parse(
 		z.coerce
 			.number({ invalid_type_error: 'Poll Interval must be a number of seconds' })
@@ -300,7 +309,7 @@ export function validateWaitSettings(pollIntervalSeconds: unknown, timeoutMinute
 		z.coerce
 			.number({ invalid_type_error: 'Timeout must be a number of minutes' })
 			.gt(0, 'Timeout must be more than 0 minutes')
-			.max(240, 'Timeout must be at most 240 minutes'),
+			.max(maxTimeoutMinutes, `Timeout must be at most ${maxTimeoutMinutes} minutes`),
 		timeoutMinutes,
 		'timeout',
 	);

@@ -2,7 +2,13 @@
  * The one way to talk to CometAPI (https://api.cometapi.com/doc): authenticated through n8n's
  * helper, raw text parsed by us, every request raced against a deadline.
  */
-import type { IDataObject, IExecuteFunctions, IHttpRequestMethods, IHttpRequestOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	IWebhookFunctions,
+} from 'n8n-workflow';
 
 import { settleBy, throwIfAborted } from '../helpers/cancellation';
 import { describeRequestError } from './network';
@@ -19,6 +25,9 @@ export interface CometApiCredentials {
 	apiKey?: string;
 	baseUrl?: string;
 }
+
+/** What a request needs: execute() and webhook() (pause mode, trigger) both qualify. */
+export type ApiContext = IExecuteFunctions | IWebhookFunctions;
 
 export type CredentialCheck = { ok: true; baseUrl: string } | { ok: false; problem: string };
 
@@ -71,7 +80,7 @@ export function checkCredentials(credentials: CometApiCredentials): CredentialCh
 	return checkBaseUrl(credentials.baseUrl);
 }
 
-async function getBaseUrl(ctx: IExecuteFunctions): Promise<string> {
+async function getBaseUrl(ctx: ApiContext): Promise<string> {
 	const credentials = await ctx.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
 	const check = checkBaseUrl(credentials.baseUrl);
 	// The router refuses a bad Base URL before any request; this is only reached with a good one.
@@ -99,7 +108,7 @@ export interface KlingRequest {
  * Throws only n8n's cancellation error when `limits.signal` aborts.
  */
 export async function klingRequest<T extends KlingTask = KlingTask>(
-	ctx: IExecuteFunctions,
+	ctx: ApiContext,
 	request: KlingRequest,
 	limits: RequestLimits,
 ): Promise<ApiOutcome<T>> {
@@ -119,7 +128,11 @@ export async function klingRequest<T extends KlingTask = KlingTask>(
 		// Video links live on another host; the key goes to the API's base URL only.
 		sendCredentialsOnCrossOriginRedirect: false,
 	};
-	const sent = ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, options) as Promise<{
+	const sent = (ctx as IExecuteFunctions).helpers.httpRequestWithAuthentication.call(
+		ctx as IExecuteFunctions,
+		CREDENTIAL_TYPE,
+		options,
+	) as Promise<{
 		statusCode: number;
 		headers: IDataObject;
 		body: unknown;

@@ -7,7 +7,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { throwIfAborted } from '../../helpers/cancellation';
 import { describeValue, formatDuration } from '../../helpers/format';
-import { waitForTask } from '../../helpers/polling';
+import { isFinalStatus, waitForTask } from '../../helpers/polling';
 import type { RetryPolicy } from '../../helpers/retry';
 import { withRetries } from '../../helpers/retry';
 import type { CameraControlInput, Text2VideoBody } from '../../helpers/validation';
@@ -26,7 +26,8 @@ import { klingRequest, TEXT2VIDEO_PATH } from '../../transport';
 import { failureError, taskApiError } from '../../transport/messages';
 import { isTransientNotSent } from '../../transport/network';
 import { isCreateOutcomeUnknown, isRefusedForNow } from '../../transport/verdicts';
-import type { ItemContext, Operation } from '../types';
+import type { AwaitingCallback, ItemContext, Operation, RunContext } from '../types';
+import { callbackUrlForPause, readOnceBeforePause } from './callback';
 import type { WaitParameters } from './wait';
 import { finishTask, parameterError, readWaitParameters, taskJson, waitProperties } from './wait';
 
@@ -113,7 +114,7 @@ const properties: INodeProperties[] = [
 				default: '',
 				placeholder: 'https://your-n8n.example.com/webhook/kling',
 				description:
-					'CometAPI POSTs the task here on every status change (duplicates and out-of-order updates happen; there is no signature). Use it with Wait Mode "Return Task Immediately" and confirm the task with Get Task.',
+					'CometAPI POSTs the task here on every status change (duplicates and out-of-order updates happen; there is no signature). Paste the production URL of a Kling (CometAPI) Trigger node here, or use it with "Return Task Immediately" and confirm the task with Get Task. Not available with "Pause Until Callback", which uses its own.',
 			},
 			{
 				displayName: 'Camera Control',
@@ -237,8 +238,9 @@ export interface PreparedCreate extends WaitParameters {
 	body: Text2VideoBody;
 }
 
-function prepare(this: IExecuteFunctions, itemIndex: number): PreparedCreate {
+function prepare(this: IExecuteFunctions, itemIndex: number, run: RunContext): PreparedCreate {
 	try {
+		const waitParameters = readWaitParameters(this, itemIndex, 'create');
 		const fields = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 		const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 		const model = this.getNodeParameter('model', itemIndex) as string;
@@ -253,12 +255,15 @@ function prepare(this: IExecuteFunctions, itemIndex: number): PreparedCreate {
 			cfgScale: fields.cfgScale,
 			sound: fields.sound,
 			cameraControl: camera,
-			callbackUrl: fields.callbackUrl,
+			callbackUrl:
+				waitParameters.waitMode === 'callback'
+					? callbackUrlForPause(this, fields.callbackUrl, run.baseUrl)
+					: fields.callbackUrl,
 			externalTaskId: fields.externalTaskId,
 			maxPromptLength: options.maxPromptLength as number | undefined,
 			maxNegativePromptLength: options.maxNegativePromptLength as number | undefined,
 		});
-		return { body, ...readWaitParameters(this, itemIndex, 'create') };
+		return { body, ...waitParameters };
 	} catch (error) {
 		throw parameterError(this, error, itemIndex);
 	}
@@ -368,7 +373,7 @@ async function execute(
 	this: IExecuteFunctions,
 	prepared: PreparedCreate,
 	item: ItemContext,
-): Promise<INodeExecutionData> {
+): Promise<INodeExecutionData | AwaitingCallback> {
 	const { itemIndex } = item;
 	const startedAt = Date.now();
 	// Waiting: Timeout bounds the whole item. Not waiting: the create's own budget does.
@@ -382,6 +387,12 @@ async function execute(
 	if (prepared.waitMode === 'none' || !prepared.wait) {
 		item.ledger.finished(itemIndex);
 		return { json: taskJson(created) };
+	}
+	if (prepared.waitMode === 'callback') {
+		// Read once: if every task is already done the router finishes at once instead of pausing.
+		const task = await readOnceBeforePause(this, created, item, deadline);
+		item.ledger.status(itemIndex, task.task_status);
+		return { awaitingCallback: task };
 	}
 
 	const finished = await waitForTask(this, created.task_id, {
@@ -402,4 +413,25 @@ async function execute(
 	return output;
 }
 
-export const create: Operation<PreparedCreate> = { description, prepare, execute, createRequestsAtOnce };
+/** Pause Until Callback: the task has finished (read before pausing, or confirmed by the callbacks). */
+async function finishAwaited(
+	this: IExecuteFunctions,
+	prepared: PreparedCreate,
+	task: KlingTask,
+	item: ItemContext,
+): Promise<INodeExecutionData> {
+	item.ledger.task(item.itemIndex, task.task_id, task.task_status);
+	if (!isFinalStatus(task.task_status)) throw new Error(`Kling task ${task.task_id} has not finished`);
+	// The wait is over: the download gets a Timeout of its own.
+	const output = await finishTask(this, task, prepared, item, Date.now() + (prepared.wait?.timeoutMs ?? 0));
+	item.ledger.finished(item.itemIndex);
+	return output;
+}
+
+export const create: Operation<PreparedCreate> = {
+	description,
+	prepare,
+	execute,
+	finishAwaited,
+	createRequestsAtOnce,
+};

@@ -6,6 +6,8 @@ import { downloadVideo } from '../../helpers/download';
 import { describeValue } from '../../helpers/format';
 import type { WaitSettings } from '../../helpers/validation';
 import {
+	MAX_PAUSE_TIMEOUT_MINUTES,
+	MAX_POLL_TIMEOUT_MINUTES,
 	ParameterError,
 	validateBinaryPropertyName,
 	validateWaitSettings,
@@ -15,13 +17,22 @@ import type { KlingTask } from '../../transport';
 import { taskApiError } from '../../transport/messages';
 import type { ItemContext } from '../types';
 
-export type WaitMode = 'none' | 'poll';
+/** none: hand the task on; poll: read it until done; callback: pause the execution until CometAPI calls back. */
+export type WaitMode = 'none' | 'poll' | 'callback';
 type OperationName = 'create' | 'get';
 const DEFAULT_WAIT_MODE = { create: 'poll', get: 'none' } as const;
 
 /** The wait and download parameters; the operation scopes them with updateDisplayOptions. */
 export function waitProperties(operation: OperationName): INodeProperties[] {
 	const whenPolling = { show: { waitMode: ['poll'] } };
+	// Create can also pause; both waiting modes download and have a Timeout.
+	const whenWaiting = { show: { waitMode: operation === 'create' ? ['poll', 'callback'] : ['poll'] } };
+	const pauseOption = {
+		name: 'Pause Until Callback',
+		value: 'callback',
+		description:
+			"Save the execution as waiting (it holds no memory or worker while Kling works, and survives an n8n restart); CometAPI's callbacks resume it when every task has finished. Needs an n8n URL that CometAPI can reach (WEBHOOK_URL).",
+	};
 	return [
 		{
 			displayName: 'Wait Mode',
@@ -39,6 +50,7 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 					value: 'poll',
 					description: 'Read the task every Poll Interval until it succeeds or fails, then output the finished video',
 				},
+				...(operation === 'create' ? [pauseOption] : []),
 			],
 			default: DEFAULT_WAIT_MODE[operation],
 		},
@@ -55,12 +67,26 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 			displayName: 'Timeout (Minutes)',
 			name: 'timeout',
 			type: 'number',
-			typeOptions: { minValue: 0.1, maxValue: 240, numberPrecision: 1 },
+			typeOptions: { minValue: 0.1, maxValue: MAX_POLL_TIMEOUT_MINUTES, numberPrecision: 1 },
 			default: 20,
 			description:
 				'How long the whole item may take: create, wait and download. The task keeps running on CometAPI after a time-out; the error names its task ID for a later Get Task.',
 			displayOptions: whenPolling,
 		},
+		...(operation === 'create'
+			? [
+					{
+						displayName: 'Timeout (Minutes)',
+						name: 'timeout',
+						type: 'number' as const,
+						typeOptions: { minValue: 0.1, maxValue: MAX_PAUSE_TIMEOUT_MINUTES, numberPrecision: 1 },
+						default: 60,
+						description:
+							'How long the execution may stay paused. When it passes, the node hands on its input items, each with kling_pending_task.task_id, for a later Get Task.',
+						displayOptions: { show: { waitMode: ['callback'] } },
+					},
+				]
+			: []),
 		{
 			displayName: 'Download Video',
 			name: 'download',
@@ -68,7 +94,7 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 			default: true,
 			description:
 				'Whether to download the finished MP4 into a binary field, ready for an upload node. Video links expire, so this is the safe choice.',
-			displayOptions: operation === 'create' ? whenPolling : undefined,
+			displayOptions: operation === 'create' ? whenWaiting : undefined,
 		},
 		{
 			displayName: 'Put Output File in Field',
@@ -76,7 +102,7 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 			type: 'string',
 			default: 'data',
 			hint: 'The name of the output binary field to put the video in',
-			displayOptions: { show: { ...(operation === 'create' ? whenPolling.show : {}), download: [true] } },
+			displayOptions: { show: { ...(operation === 'create' ? whenWaiting.show : {}), download: [true] } },
 		},
 	];
 }
@@ -95,21 +121,27 @@ export function readWaitParameters(
 	operation: OperationName,
 ): WaitParameters {
 	const waitMode = ctx.getNodeParameter('waitMode', itemIndex, DEFAULT_WAIT_MODE[operation]) as WaitMode;
-	if (waitMode !== 'none' && waitMode !== 'poll') {
+	const known: WaitMode[] = operation === 'create' ? ['none', 'poll', 'callback'] : ['none', 'poll'];
+	if (!known.includes(waitMode)) {
 		throw new ParameterError(
 			'waitMode',
-			'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)',
+			operation === 'create'
+				? 'Wait Mode must be "none" (Return Task Immediately), "poll" (Wait Until Done) or "callback" (Pause Until Callback)'
+				: 'Wait Mode must be "none" (Return Task Immediately) or "poll" (Wait Until Done)',
 		);
 	}
-	const wait =
-		waitMode === 'poll'
-			? validateWaitSettings(
-					ctx.getNodeParameter('pollInterval', itemIndex, 10),
-					ctx.getNodeParameter('timeout', itemIndex, 20),
-				)
-			: undefined;
+	let wait: WaitSettings | undefined;
+	if (waitMode === 'poll') {
+		wait = validateWaitSettings(
+			ctx.getNodeParameter('pollInterval', itemIndex, 10),
+			ctx.getNodeParameter('timeout', itemIndex, 20),
+		);
+	} else if (waitMode === 'callback') {
+		// Nothing polls while paused: only the Timeout (the pause's limit) matters.
+		wait = validateWaitSettings(10, ctx.getNodeParameter('timeout', itemIndex, 60), MAX_PAUSE_TIMEOUT_MINUTES);
+	}
 	// Create without waiting has no video yet; Get can find a finished one either way.
-	const mayDownload = waitMode === 'poll' || operation === 'get';
+	const mayDownload = waitMode !== 'none' || operation === 'get';
 	const download = mayDownload && (ctx.getNodeParameter('download', itemIndex, true) as boolean);
 	const binaryPropertyName = download
 		? validateBinaryPropertyName(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data'))

@@ -1,0 +1,325 @@
+/**
+ * Wait Mode "Pause Until Callback": the execution is saved as waiting (no memory, no worker slot,
+ * survives a restart) and CometAPI's `callback_url` posts resume it.
+ *
+ * How it works, and why:
+ * - Each task is created with `callback_url` = the execution's resume URL + `/<node id>`, the
+ *   webhook n8n routes to this node's `webhook()` while the execution waits.
+ * - `webhook()` cannot see what execute() returned, only the node's input items. So before
+ *   pausing, each input item gets a `kling_pending_task` field (in place: n8n stores the items
+ *   with the waiting execution, on every supported version). It holds the item's task id, and is
+ *   also what the wait limit hands on: the items pass through unchanged, so downstream can still
+ *   collect every task with Get Task.
+ * - A callback is a hint: `webhook()` reads the tasks with the credential and resumes only when
+ *   every task has finished, answering every other callback without resuming. It keeps no state
+ *   between callbacks (n8n saves none), so it reads the named task, then the others in random
+ *   order, stopping at the first unfinished one: about 1 + ln N reads per task in all.
+ * - On resume the node runs again (its `execute()`), with the finished tasks as input items, so
+ *   downloads, errors and Continue On Fail behave exactly as with "Wait Until Done".
+ */
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	IWebhookDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { throwIfAborted } from '../../helpers/cancellation';
+import { hostOf, isPrivateHost } from '../../helpers/hosts';
+import { isFinalStatus, readTask } from '../../helpers/polling';
+import { credentialSecrets, Redactor } from '../../helpers/redaction';
+import { isValidTaskId, ParameterError } from '../../helpers/validation';
+import type { CometApiCredentials, KlingTask } from '../../transport';
+import { checkCredentials, CREDENTIAL_TYPE, TEXT2VIDEO_PATH } from '../../transport';
+import type { ItemContext } from '../types';
+
+/** The field each input item carries while the execution waits (and after the wait limit). */
+export const PENDING_TASK_FIELD = 'kling_pending_task';
+/** One read before pausing, and each read a callback triggers. */
+const READ_MS = 20_000;
+
+/**
+ * The paused execution's own webhook, as n8n's Wait and send-and-wait nodes declare it: n8n routes
+ * `<resume URL>/<node id>` here only while this execution waits. Nothing is registered anywhere
+ * (the URL travels with each task), so there is no webhook lifecycle to manage.
+ */
+export const RESUME_WEBHOOKS: IWebhookDescription[] = [
+	{
+		name: 'default',
+		httpMethod: 'POST',
+		responseMode: 'onReceived',
+		responseData: '',
+		path: '={{ $nodeId }}',
+		restartWebhook: true,
+		isFullPath: true,
+		ndvHideUrl: true,
+		ndvHideMethod: true,
+	},
+];
+
+export interface PendingTask {
+	/** "waiting" while paused (and when the wait limit passed); "finished" in the items that resume the node. */
+	state: 'waiting' | 'finished';
+	node: string;
+	node_id: string;
+	execution_id: string;
+	item: number;
+	task_id: string | null;
+	task_status: string | null;
+	/** When the wait limit passes and the items are handed on unfinished. */
+	timeout_at: string;
+	/** The task once it has finished, as CometAPI answered our own read. */
+	task?: IDataObject;
+	/** Continue On Fail: the item failed before its task existed or before the pause. */
+	error?: { message: string; description?: string };
+	note: string;
+}
+
+/**
+ * The callback URL for this execution, refused (before any request) where it cannot work: with the
+ * user's own Callback URL, or when CometAPI could never reach n8n's webhook address.
+ */
+export function callbackUrlForPause(ctx: IExecuteFunctions, userCallbackUrl: unknown, baseUrl: string): string {
+	if (typeof userCallbackUrl === 'string' && userCallbackUrl.trim()) {
+		throw new ParameterError(
+			'callbackUrl',
+			'Additional Fields → Callback URL cannot be used with Wait Mode "Pause Until Callback", which sets its own: remove it, or choose "Return Task Immediately"',
+		);
+	}
+	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
+	const host = hostOf(resumeUrl);
+	if (!host) {
+		throw new ParameterError('waitMode', 'This n8n has no resume URL for waiting executions: use "Wait Until Done"');
+	}
+	const apiHost = hostOf(baseUrl) ?? '';
+	if (isPrivateHost(host) && !isPrivateHost(apiHost)) {
+		throw new ParameterError(
+			'waitMode',
+			`CometAPI (${baseUrl}) could never reach n8n's webhook address ${new URL(resumeUrl).origin}, a local or private address: set n8n's WEBHOOK_URL environment variable to the public https address of this n8n, or use "Wait Until Done"`,
+		);
+	}
+	const url = new URL(resumeUrl);
+	url.pathname = `${url.pathname.replace(/\/+$/, '')}/${ctx.getNode().id}`;
+	return url.toString();
+}
+
+/** One read before pausing. A failed read is no loss: the callbacks will tell. */
+export async function readOnceBeforePause(
+	ctx: IExecuteFunctions,
+	created: KlingTask,
+	item: ItemContext,
+	deadline: number,
+): Promise<KlingTask> {
+	if (isFinalStatus(created.task_status)) return created;
+	try {
+		return await readTask(ctx, created.task_id, {
+			itemIndex: item.itemIndex,
+			path: TEXT2VIDEO_PATH,
+			baseUrl: item.baseUrl,
+			signal: item.signal,
+			deadline: Math.min(deadline, Date.now() + READ_MS),
+			log: item.log,
+			onDeadline: () => new Error('no answer in time'),
+		});
+	} catch (error) {
+		throwIfAborted(item.signal);
+		item.log(`Kling task ${created.task_id}: read before pausing failed (${(error as Error).message})`);
+		return created;
+	}
+}
+
+function pendingOf(value: unknown): PendingTask | undefined {
+	const pending = (value as IDataObject | undefined)?.[PENDING_TASK_FIELD] as PendingTask | undefined;
+	return pending && typeof pending === 'object' && typeof pending.node_id === 'string' ? pending : undefined;
+}
+
+const collectNote = (nodeName: string) =>
+	`If this item left the "${nodeName}" node like this, its Timeout passed before the task finished: the task keeps running on CometAPI. Collect it with Kling (CometAPI) → Get Task, Task ID {{ $json.${PENDING_TASK_FIELD}.task_id }}, Wait Mode "Wait Until Done".`;
+
+/**
+ * Marks every input item with its pending task and saves the execution as waiting until `waitUntil`.
+ * `outcomes[i]` is the task (awaiting) or the Continue On Fail error item of item i.
+ */
+export async function pauseUntilCallback(
+	ctx: IExecuteFunctions,
+	outcomes: Array<{ task?: KlingTask; error?: IDataObject }>,
+	waitUntil: number,
+	redactor: Redactor,
+): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	const node = ctx.getNode();
+	const timeoutAt = new Date(waitUntil).toISOString();
+	items.forEach((item, i) => {
+		const { task, error } = outcomes[i];
+		const pending: PendingTask = {
+			state: 'waiting',
+			node: node.name,
+			node_id: node.id,
+			execution_id: String(ctx.getExecutionId()),
+			item: i,
+			task_id: task?.task_id ?? (error?.task_id as string | undefined) ?? null,
+			task_status: task?.task_status ?? (error?.task_status as string | undefined) ?? null,
+			timeout_at: timeoutAt,
+			...(task && isFinalStatus(task.task_status) ? { task: { ...task } } : {}),
+			...(error
+				? {
+						error: {
+							message: String(error.error),
+							...(error.description ? { description: String(error.description) } : {}),
+						},
+					}
+				: {}),
+			note: collectNote(node.name),
+		};
+		// In place, on purpose: the input items are what n8n stores with the waiting execution.
+		item.json[PENDING_TASK_FIELD] = redactor.deep(pending) as unknown as IDataObject;
+	});
+	await ctx.putExecutionToWait(new Date(waitUntil));
+	return [items.map((item, i) => ({ json: item.json, pairedItem: { item: i } }))];
+}
+
+/**
+ * The items that resumed this node, when this run is the resume: every item carries a finished
+ * pending task of this node and this execution (set only by `webhook()`).
+ */
+export function resumedTasks(ctx: IExecuteFunctions, items: INodeExecutionData[]): PendingTask[] | undefined {
+	const pending = items.map((item) => pendingOf(item.json));
+	if (!pending.length || pending.some((entry) => entry?.state !== 'finished')) return undefined;
+	const node = ctx.getNode();
+	const executionId = String(ctx.getExecutionId());
+	const ours = pending.every(
+		(entry) => entry?.state === 'finished' && entry.node_id === node.id && entry.execution_id === executionId,
+	);
+	return ours ? (pending as PendingTask[]) : undefined;
+}
+
+/** The body CometAPI posts: the bare task, or wrapped as {code, message, data}. */
+export function callbackTask(body: unknown): { taskId: string; status: string } | undefined {
+	if (!body || typeof body !== 'object') return undefined;
+	const record = body as IDataObject;
+	const task = (record.data && typeof record.data === 'object' ? record.data : record) as IDataObject;
+	const taskId = typeof task.task_id === 'number' ? String(task.task_id) : task.task_id;
+	if (typeof taskId !== 'string' || !isValidTaskId(taskId)) return undefined;
+	return { taskId, status: typeof task.task_status === 'string' ? task.task_status : '' };
+}
+
+type Answer = { status: number; body: IDataObject };
+
+/** Answers the caller; a 503 asks CometAPI (or whoever retries) to call again later. */
+export function respond(ctx: IWebhookFunctions, answer: Answer): IWebhookResponseData {
+	if (answer.status === 200) return { webhookResponse: answer.body };
+	ctx.getResponseObject().status(answer.status).json(answer.body);
+	return { noWebhookResponse: true };
+}
+
+function shuffled<T>(values: T[]): T[] {
+	const copy = [...values];
+	for (let i = copy.length - 1; i > 0; i--) {
+		const j = Math.floor(Math.random() * (i + 1));
+		[copy[i], copy[j]] = [copy[j], copy[i]];
+	}
+	return copy;
+}
+
+/**
+ * `webhook()` of the paused node. Never throws (a throw would end the execution in error and
+ * run the rest of the workflow with an empty item): every problem becomes an answer.
+ */
+export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+	try {
+		return await handleCallback(this);
+	} catch (error) {
+		this.logger.warn(`Kling (CometAPI) callback could not be handled: ${(error as Error).message}`);
+		return respond(this, { status: 503, body: { received: true, resumed: false, reason: 'try again later' } });
+	}
+}
+
+async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData> {
+	const node = ctx.getNode();
+	const hint = callbackTask(ctx.getBodyData());
+	const ignore = (reason: string) => respond(ctx, { status: 200, body: { received: true, resumed: false, reason } });
+	if (!hint) return ignore('not a Kling task');
+	// Only a final status can complete the set; earlier updates cost no read.
+	if (!isFinalStatus(hint.status)) return ignore('not finished yet');
+
+	const input = (ctx.evaluateExpression('{{ $input.all() }}', 0) ?? []) as INodeExecutionData[];
+	const pending = input.map((item) => pendingOf(item?.json));
+	if (!pending.length || pending.some((entry) => entry?.node_id !== node.id)) return ignore('not waiting here');
+	const index = pending.findIndex((entry) => entry?.task_id === hint.taskId);
+	if (index < 0) return ignore('not a task of this node');
+
+	const credentials = await ctx.getCredentials<CometApiCredentials>(CREDENTIAL_TYPE);
+	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
+	const check = checkCredentials(credentials);
+	if (!check.ok) return ignore('the credential is not usable');
+	const signal = new AbortController().signal;
+	const read = (taskId: string, itemIndex: number) =>
+		readTask(ctx, taskId, {
+			itemIndex,
+			path: TEXT2VIDEO_PATH,
+			baseUrl: check.baseUrl,
+			signal,
+			deadline: Date.now() + READ_MS,
+			onDeadline: () => new Error(`task ${taskId} could not be read in time`),
+		});
+
+	const finished: Array<IDataObject | undefined> = pending.map((entry) =>
+		entry?.task && isFinalStatus(entry.task.task_status) ? entry.task : undefined,
+	);
+	let confirmed: KlingTask;
+	try {
+		confirmed = await read(hint.taskId, index);
+	} catch (error) {
+		ctx.logger.info(redactor.text(`Kling callback for task ${hint.taskId}: reading it failed (${(error as Error).message})`));
+		return respond(ctx, { status: 503, body: { received: true, resumed: false, reason: 'could not confirm the task' } });
+	}
+	// The callback said "finished"; CometAPI is the judge.
+	if (!isFinalStatus(confirmed.task_status)) return ignore('not finished yet');
+	finished[index] = { ...confirmed };
+
+	// Stateless between callbacks: check the others in random order, stopping at the first unfinished.
+	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));
+	for (const i of open) {
+		let task: KlingTask;
+		try {
+			task = await read(pending[i]!.task_id!, i);
+		} catch {
+			return ignore('waiting for other tasks');
+		}
+		if (!isFinalStatus(task.task_status)) {
+			ctx.logger.debug(`Kling callback: task ${task.task_id} still ${task.task_status}, staying paused`);
+			return ignore('waiting for other tasks');
+		}
+		finished[i] = { ...task };
+	}
+
+	ctx.logger.info(
+		redactor.text(`Kling (CometAPI) node "${node.name}": all ${pending.length} tasks finished, resuming the execution`),
+	);
+	runAgainOnResume(ctx);
+	const items: INodeExecutionData[] = input.map((item, i) => ({
+		json: redactor.deep({
+			...item.json,
+			[PENDING_TASK_FIELD]: { ...pending[i], state: 'finished', ...(finished[i] ? { task: finished[i] } : {}) },
+		}) as IDataObject,
+		pairedItem: { item: i },
+	}));
+	return { webhookResponse: { received: true, resumed: true }, workflowData: [items] };
+}
+
+/**
+ * n8n resumes a waiting node by passing the webhook's items through it as its output, with the
+ * node disabled. Re-enabling it makes n8n run execute() on those items instead (checked on every
+ * supported n8n version by the end-to-end suite), so downloads and errors happen there, after the
+ * callback was answered. Should a future n8n lack this field, the items still pass through,
+ * each with its finished task under `kling_pending_task.task`.
+ */
+function runAgainOnResume(ctx: IWebhookFunctions): void {
+	const internal = ctx as unknown as {
+		runExecutionData?: { executionData?: { nodeExecutionStack?: Array<{ node?: { name?: string; disabled?: boolean } }> } };
+	};
+	const waiting = internal.runExecutionData?.executionData?.nodeExecutionStack?.[0]?.node;
+	if (waiting && waiting.name === ctx.getNode().name) waiting.disabled = false;
+}

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { PACKAGE_NAME } from '../paths';
+import { unflatten } from './flatted';
 import { packPackage } from './package';
 import type { N8nInstall } from './provision';
 import type { Log } from './run';
@@ -247,6 +248,92 @@ export class N8nInstance {
 		});
 		server.removeAllListeners('exit');
 		return this.baseUrl;
+	}
+
+	/** Kills the server at once (SIGKILL), as a crash or an OOM kill would. */
+	async kill(): Promise<void> {
+		const server = this.server;
+		if (!server || server.exitCode !== null || server.signalCode !== null) return;
+		await new Promise<void>((resolve) => {
+			server.once('exit', () => resolve());
+			server.kill('SIGKILL');
+		});
+	}
+
+	/** The server's resident memory in kB (VmRSS), read from /proc. */
+	rssKb(): number | undefined {
+		const pid = this.server?.pid;
+		if (!pid) return undefined;
+		try {
+			const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+			return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+		} catch {
+			return undefined;
+		}
+	}
+
+	/** Starts a manual execution of a stored workflow, as the editor's "Execute workflow" does; returns its id. */
+	async runManually(workflowId: string, triggerName: string): Promise<string> {
+		const stored = await this.rest('GET', `/workflows/${workflowId}`);
+		const started = await this.rest('POST', `/workflows/${workflowId}/run`, {
+			workflowData: stored.json.data,
+			triggerToStartFrom: { name: triggerName },
+		});
+		const id = started.json?.data?.executionId;
+		if (!id) throw new Error(`n8n did not start the workflow: ${JSON.stringify(started.json).slice(0, 500)}`);
+		return String(id);
+	}
+
+	/** An execution through REST, with its run data unflattened. */
+	async execution(id: string): Promise<{ status: string; data: any; customData: Record<string, string>; raw: any }> {
+		const answer = await this.rest('GET', `/executions/${id}`);
+		const raw = answer.json?.data;
+		if (!raw) throw new Error(`execution ${id}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`);
+		return {
+			status: raw.status,
+			data: typeof raw.data === 'string' ? unflatten(raw.data) : raw.data,
+			customData: Array.isArray(raw.customData)
+				? Object.fromEntries(raw.customData.map((entry: { key: string; value: string }) => [entry.key, entry.value]))
+				: (raw.customData ?? {}),
+			raw,
+		};
+	}
+
+	/** Polls an execution until its status is one of `statuses`. */
+	async waitForExecution(id: string, statuses: string[], timeoutMs = 120_000) {
+		const end = Date.now() + timeoutMs;
+		for (;;) {
+			let problem = '';
+			const execution = await this.execution(id).catch((error: Error) => {
+				problem = error.message;
+				return undefined;
+			});
+			if (execution && statuses.includes(execution.status)) return execution;
+			if (Date.now() > end)
+				throw new Error(
+					`execution ${id} did not reach ${statuses.join('/')} (last: ${execution?.status ?? problem})`,
+				);
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+	}
+
+	/** Executions of a workflow, newest first. */
+	async executionsOf(workflowId: string): Promise<Array<{ id: string; status: string }>> {
+		const answer = await this.rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`);
+		const results = answer.json?.data?.results ?? answer.json?.data ?? [];
+		return results.map((entry: { id: string; status: string }) => ({ id: String(entry.id), status: entry.status }));
+	}
+
+	/** Activates (publishes) a stored workflow so its production webhooks listen. */
+	async activate(workflowId: string): Promise<void> {
+		const stored = await this.rest('GET', `/workflows/${workflowId}`);
+		const versionId = stored.json?.data?.versionId;
+		const answer = await this.rest('POST', `/workflows/${workflowId}/activate`, { versionId });
+		if (answer.status >= 300) {
+			const patched = await this.rest('PATCH', `/workflows/${workflowId}`, { ...stored.json.data, active: true });
+			if (patched.status >= 300)
+				throw new Error(`could not activate ${workflowId}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`);
+		}
 	}
 
 	async stop(): Promise<void> {

@@ -1,0 +1,207 @@
+/**
+ * Wait Mode "Pause Until Callback" and the Kling (CometAPI) Trigger in real n8n servers (the
+ * current release and the oldest supported), the simulator posting real callbacks to n8n's
+ * webhook-waiting and webhook URLs: the execution waits in the database, resumes once when every
+ * task has finished, survives a SIGKILL of n8n, and hands on the task ids when the Timeout passes.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { freePort, N8nInstance } from '../../tools/n8n/instance';
+import { N8N_VERSIONS, provisionN8n } from '../../tools/n8n/provision';
+import type { Simulator, SimulatorOptions } from '../../tools/simulator/server';
+import { createSimulator } from '../../tools/simulator/server';
+
+const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
+const CREDENTIAL = { id: 'cometapi-kling', name: 'CometAPI (Kling) account' };
+const KLING = 'n8n-nodes-cometapi-kling.klingCometApi';
+const KLING_TRIGGER = 'n8n-nodes-cometapi-kling.klingCometApiTrigger';
+const SIM_DEFAULTS: SimulatorOptions = {
+	submittedMs: 300,
+	taskMs: 3000,
+	callbackRetries: 3,
+	callbackRetryMs: 1000,
+	callbackDelayMs: 0,
+	callbackCopies: 1,
+	callbackReorderMs: 0,
+	callbackDrop: [],
+};
+
+type Workflow = Record<string, any>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Manual Trigger → Code (one item per prompt) → Create video → Publish (NoOp). */
+function pauseWorkflow(
+	id: string,
+	prompts: string[],
+	create: Record<string, unknown> = {},
+	extra: { trigger?: 'manual' | 'webhook'; onError?: string } = {},
+): Workflow {
+	const trigger =
+		extra.trigger === 'webhook'
+			? {
+					id: `${id}-t`,
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					position: [0, 0],
+					webhookId: `${id}-hook`,
+					parameters: { httpMethod: 'POST', path: `start-${id}`, responseMode: 'onReceived' },
+				}
+			: {
+					id: `${id}-t`,
+					name: 'Start',
+					type: 'n8n-nodes-base.manualTrigger',
+					typeVersion: 1,
+					position: [0, 0],
+					parameters: {},
+				};
+	return {
+		id,
+		name: `Pause ${id}`,
+		active: false,
+		settings: { executionOrder: 'v1' },
+		nodes: [
+			trigger,
+			{
+				id: `${id}-c`,
+				name: 'Prompts',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [200, 0],
+				parameters: { jsCode: `return ${JSON.stringify(prompts)}.map((prompt) => ({ json: { prompt } }));` },
+			},
+			{
+				id: `${id}-k`,
+				name: 'Create video',
+				type: KLING,
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: {
+					resource: 'video',
+					operation: 'create',
+					prompt: '={{ $json.prompt }}',
+					model: 'kling-v1',
+					waitMode: 'callback',
+					timeout: 10,
+					...create,
+				},
+				credentials: { cometApiKlingApi: CREDENTIAL },
+				...(extra.onError ? { onError: extra.onError } : {}),
+			},
+			{
+				id: `${id}-p`,
+				name: 'Publish',
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [600, 0],
+				parameters: {},
+			},
+		],
+		connections: {
+			Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
+			Prompts: { main: [[{ node: 'Create video', type: 'main', index: 0 }]] },
+			'Create video': { main: [[{ node: 'Publish', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
+function nodeRuns(execution: { data: any }, name: string): any[] {
+	return execution.data?.resultData?.runData?.[name] ?? [];
+}
+function outputOf(execution: { data: any }, name: string): any[] {
+	const runs = nodeRuns(execution, name);
+	return runs[runs.length - 1]?.data?.main?.[0] ?? [];
+}
+
+describe.each([
+	['current', N8N_VERSIONS.current],
+	['oldest supported', N8N_VERSIONS.oldest],
+])('Pause Until Callback in n8n %s (%s)', (_label, version) => {
+	let sim: Simulator;
+	let n8n: N8nInstance;
+	let port: number;
+
+	const workflows = {
+		one: pauseWorkflow('pauseOne00000001', ['A lighthouse at dusk']),
+		twenty: pauseWorkflow(
+			'pauseTwenty00001',
+			Array.from({ length: 20 }, (_, i) => `Clip ${i} [sim:ms=${1500 + ((i * 7919) % 20) * 150}]`),
+		),
+		early: pauseWorkflow(
+			'pauseEarly000001',
+			['Fast one [sim:ms=150]', 'Slow one [sim:ms=4000]', 'Fast two [sim:ms=150]', 'Slow two [sim:ms=4500]'],
+			{ options: { createConcurrency: 1 } },
+		),
+		failed: pauseWorkflow(
+			'pauseFailed00001',
+			['Fine one', 'A storm at sea [sim:fail]', 'Fine two'],
+			{},
+			{ trigger: 'webhook', onError: 'continueRegularOutput' },
+		),
+		restart: pauseWorkflow(
+			'pauseRestart0001',
+			Array.from({ length: 5 }, (_, i) => `Restart clip ${i} [sim:ms=20000]`),
+		),
+		restartPolling: pauseWorkflow(
+			'pollRestart00001',
+			Array.from({ length: 5 }, (_, i) => `Polling clip ${i} [sim:ms=20000]`),
+			{ waitMode: 'poll', pollInterval: 1 },
+		),
+		timeLimit: pauseWorkflow('pauseTimeout0001', ['Never ends [sim:ms=900000]', 'Also slow [sim:ms=900000]'], {
+			timeout: 0.1,
+		}),
+	};
+
+	beforeAll(async () => {
+		sim = await createSimulator(SIM_DEFAULTS);
+		n8n = new N8nInstance(await provisionN8n(version));
+		await n8n.installPackage();
+		await n8n.importCredentials([
+			{ ...CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
+		]);
+		await n8n.importWorkflows(Object.values(workflows));
+		// A fixed port: the callback URLs carry it, and the restart test starts n8n again on it.
+		port = await freePort();
+		await n8n.start(port);
+		await n8n.setupOwnerAndLogin();
+	});
+	afterEach(() => {
+		sim.reset();
+		Object.assign(sim.config, SIM_DEFAULTS);
+	});
+	afterAll(async () => {
+		await n8n?.stop();
+		await sim?.close();
+		n8n?.cleanup();
+	});
+
+	const videoOf = (item: any) => readFileSync(n8n.binaryPath(item.binary.data.id));
+
+	it('1 item: the execution waits in the database while the task runs, resumes once, hands on the MP4', async () => {
+		const id = await n8n.runManually(workflows.one.id, 'Start');
+		const waiting = await n8n.waitForExecution(id, ['waiting', 'error', 'success'], 30_000);
+		expect(waiting.status).toBe('waiting');
+		const [task] = [...sim.tasks.values()];
+		expect(task.status).not.toBe('succeed');
+		expect(task.body.callback_url).toMatch(
+			new RegExp(`^http://127\\.0\\.0\\.1:${port}/webhook-waiting/${id}(\\?signature=\\w+)?/?.*${workflows.one.id}-k`),
+		);
+		// What the waiting execution holds: the input item with its pending task.
+		expect(waiting.customData).toMatchObject({ kling_Create_video: `0:${task.id}` });
+
+		const done = await n8n.waitForExecution(id, ['success', 'error', 'crashed'], 60_000);
+		expect(done.status).toBe('success');
+		expect(nodeRuns(done, 'Create video')).toHaveLength(1);
+		const [item] = outputOf(done, 'Publish');
+		expect(item.json).toMatchObject({ task_id: task.id, task_status: 'succeed', video_url: expect.any(String) });
+		expect(item.json.kling_pending_task).toBeUndefined();
+		expect(item.json.prompt).toBeUndefined();
+		expect(item.pairedItem).toEqual({ item: 0 });
+		expect(videoOf(item).equals(fixture)).toBe(true);
+		expect(sim.requestsOf('create')).toHaveLength(1);
+		// Every status change was posted; the final one (or a later copy) resumed the execution.
+		expect(sim.callbacks.map((c) => c.status)).toEqual(expect.arrayContaining(['submitted', 'processing', 'succeed']));
+		expect(sim.callbacks.filter((c) => c.status === 'succeed').map((c) => c.httpStatus)).toContain(200);
+	});
+});

@@ -204,4 +204,122 @@ describe.each([
 		expect(sim.callbacks.map((c) => c.status)).toEqual(expect.arrayContaining(['submitted', 'processing', 'succeed']));
 		expect(sim.callbacks.filter((c) => c.status === 'succeed').map((c) => c.httpStatus)).toContain(200);
 	});
+
+	it('20 items, callbacks duplicated, out of order and spoofed: resumes once with 20 paired MP4s, reads stay bounded', async () => {
+		Object.assign(sim.config, { callbackCopies: 2, callbackReorderMs: 1200 });
+		const id = await n8n.runManually(workflows.twenty.id, 'Start');
+		expect((await n8n.waitForExecution(id, ['waiting', 'error', 'success'], 60_000)).status).toBe('waiting');
+		const tasks = [...sim.tasks.values()];
+		expect(tasks).toHaveLength(20);
+		const callbackUrl = String(tasks[0].body.callback_url);
+
+		// Spoofs: an unknown task, and one of ours claimed finished while it still runs. Neither resumes.
+		const running = tasks.find((t) => t.status !== 'succeed')!;
+		expect(await sim.spoofCallback(callbackUrl, { task_id: 'not-ours-123', task_status: 'succeed' })).toBe(200);
+		expect(
+			await sim.spoofCallback(callbackUrl, {
+				task_id: running.id,
+				task_status: 'succeed',
+				task_result: { videos: [{ url: 'http://127.0.0.1:9/evil.mp4' }] },
+			}),
+		).toBe(200);
+		expect((await n8n.execution(id)).status).toBe('waiting');
+
+		const done = await n8n.waitForExecution(id, ['success', 'error', 'crashed'], 90_000);
+		expect(done.status).toBe('success');
+		expect(nodeRuns(done, 'Create video')).toHaveLength(1);
+		const items = outputOf(done, 'Publish');
+		expect(items).toHaveLength(20);
+		items.forEach((item, i) => {
+			expect(item.pairedItem).toEqual({ item: i });
+			expect(item.json.task_status).toBe('succeed');
+			expect(item.json.video_url).not.toContain('evil');
+			expect(videoOf(item).equals(fixture)).toBe(true);
+		});
+		// Each item's task is its own: the prompt went to the task whose video it got.
+		const byId = new Map(tasks.map((t) => [t.id, t]));
+		items.forEach((item, i) => expect(byId.get(item.json.task_id)!.body.prompt).toMatch(new RegExp(`^Clip ${i} `)));
+		expect(sim.requestsOf('create')).toHaveLength(20);
+		// Duplicates and late non-final callbacks after the resume are refused by n8n, which is fine.
+		await sleep(1500);
+		const reads = sim.requestsOf('read').length;
+		expect(reads / 20).toBeLessThanOrEqual(3 + Math.log(20));
+	});
+
+	it('callbacks that arrive before the pause is stored are lost, and the execution still resumes', async () => {
+		Object.assign(sim.config, { callbackRetries: 0 });
+		const id = await n8n.runManually(workflows.early.id, 'Start');
+		const done = await n8n.waitForExecution(id, ['success', 'error', 'crashed'], 60_000);
+		expect(done.status).toBe('success');
+		// The fast tasks finished while the node was still creating the others: their callbacks were refused.
+		const refused = sim.callbacks.filter((c) => c.httpStatus !== 200);
+		expect(refused.length).toBeGreaterThan(0);
+		const items = outputOf(done, 'Publish');
+		expect(items.map((item) => item.json.task_status)).toEqual(['succeed', 'succeed', 'succeed', 'succeed']);
+		items.forEach((item) => expect(videoOf(item).equals(fixture)).toBe(true));
+	});
+
+	it('production execution with one failed task and Continue On Fail: the others deliver, the failure names its task', async () => {
+		await n8n.activate(workflows.failed.id);
+		let started = await fetch(`${n8n.baseUrl}/webhook/start-${workflows.failed.id}`, { method: 'POST' });
+		for (let i = 0; i < 40 && started.status === 404; i++) {
+			await sleep(250);
+			started = await fetch(`${n8n.baseUrl}/webhook/start-${workflows.failed.id}`, { method: 'POST' });
+		}
+		expect(started.status).toBe(200);
+		let id = '';
+		for (let i = 0; i < 80 && !id; i++) {
+			id = (await n8n.executionsOf(workflows.failed.id))[0]?.id ?? '';
+			if (!id) await sleep(250);
+		}
+		expect(id).not.toBe('');
+		const done = await n8n.waitForExecution(id, ['success', 'error', 'crashed'], 60_000);
+		expect(done.status).toBe('success');
+		const items = outputOf(done, 'Publish');
+		const failedTask = [...sim.tasks.values()].find((t) => String(t.body.prompt).includes('[sim:fail]'))!;
+		expect(items[1].json).toMatchObject({ task_id: failedTask.id, task_status: 'failed', error: expect.stringContaining(failedTask.id) });
+		expect(items[1].binary).toBeUndefined();
+		for (const i of [0, 2]) expect(videoOf(items[i]).equals(fixture)).toBe(true);
+	});
+
+	it('survives a SIGKILL of n8n while paused; the same kill loses a polling execution', async () => {
+		Object.assign(sim.config, { callbackRetries: 8, callbackRetryMs: 1000 });
+		const paused = await n8n.runManually(workflows.restart.id, 'Start');
+		expect((await n8n.waitForExecution(paused, ['waiting', 'error'], 30_000)).status).toBe('waiting');
+		const polling = await n8n.runManually(workflows.restartPolling.id, 'Start');
+		for (let i = 0; i < 120 && sim.requestsOf('create').length < 10; i++) await sleep(250);
+		expect(sim.requestsOf('create')).toHaveLength(10);
+
+		await n8n.kill();
+		await n8n.start(port);
+		await n8n.setupOwnerAndLogin();
+
+		const done = await n8n.waitForExecution(paused, ['success', 'error', 'crashed'], 120_000);
+		expect(done.status).toBe('success');
+		const items = outputOf(done, 'Publish');
+		expect(items).toHaveLength(5);
+		items.forEach((item) => expect(videoOf(item).equals(fixture)).toBe(true));
+
+		// Wait Until Done: the execution died with the process; its five paid videos reached nobody.
+		const lost = await n8n.waitForExecution(polling, ['crashed', 'error', 'success', 'canceled'], 60_000);
+		expect(lost.status).not.toBe('success');
+		expect(outputOf(lost, 'Publish')).toHaveLength(0);
+	});
+
+	it('when the Timeout passes first, the items go on with their task ids for Get Task', async () => {
+		const id = await n8n.runManually(workflows.timeLimit.id, 'Start');
+		expect((await n8n.waitForExecution(id, ['waiting', 'error'], 30_000)).status).toBe('waiting');
+		// n8n's wait tracker looks for due executions every 60 s.
+		const done = await n8n.waitForExecution(id, ['success', 'error', 'crashed'], 150_000);
+		expect(done.status).toBe('success');
+		const items = outputOf(done, 'Publish');
+		expect(items).toHaveLength(2);
+		items.forEach((item, i) => {
+			const pending = item.json.kling_pending_task;
+			expect(pending).toMatchObject({ item: i, state: 'waiting', node: 'Create video' });
+			// The id leads to the task this very item created.
+			expect(sim.tasks.get(pending.task_id)!.body.prompt).toBe(item.json.prompt);
+			expect(item.binary).toBeUndefined();
+		});
+	});
 });

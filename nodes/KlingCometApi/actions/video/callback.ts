@@ -11,9 +11,9 @@
  *   also what the wait limit hands on: the items pass through unchanged, so downstream can still
  *   collect every task with Get Task.
  * - A callback is a hint: `webhook()` reads the tasks with the credential and resumes only when
- *   every task has finished, answering every other callback without resuming. It keeps no state
- *   between callbacks (n8n saves none), so it reads the named task, then the others in random
- *   order, stopping at the first unfinished one: about 1 + ln N reads per task in all.
+ *   every task has finished, answering every other callback without resuming. n8n saves nothing
+ *   between callbacks, so it reads the named task, then the others in random order, stopping at
+ *   the first unfinished one; tasks this process already read as finished are not read again.
  * - On resume the node runs again (its `execute()`), with the finished tasks as input items, so
  *   downloads, errors and Continue On Fail behave exactly as with "Wait Until Done".
  */
@@ -214,6 +214,38 @@ export function respond(ctx: IWebhookFunctions, answer: Answer): IWebhookRespons
 	return { noWebhookResponse: true };
 }
 
+/**
+ * Tasks this n8n process has itself read as finished, per paused node. Only our own reads go in
+ * (a final task never changes), so it is a cache, not a source of truth: after a restart, or on
+ * another webhook process, the tasks are simply read again. Without it every callback would read
+ * every finished task again, and a burst of callbacks would read the same tasks many times.
+ */
+const confirmedByNode = new Map<string, Map<string, KlingTask>>();
+const CONFIRMED_NODES_KEPT = 500;
+/** Reads in flight in this process: simultaneous callbacks (duplicates) share one read per task. */
+const readsInFlight = new Map<string, Promise<KlingTask>>();
+
+function confirmedFor(key: string): Map<string, KlingTask> {
+	let confirmed = confirmedByNode.get(key);
+	if (!confirmed) {
+		if (confirmedByNode.size >= CONFIRMED_NODES_KEPT) {
+			confirmedByNode.delete(confirmedByNode.keys().next().value as string);
+		}
+		confirmed = new Map();
+		confirmedByNode.set(key, confirmed);
+	}
+	return confirmed;
+}
+
+function sharedRead(key: string, read: () => Promise<KlingTask>): Promise<KlingTask> {
+	let pending = readsInFlight.get(key);
+	if (!pending) {
+		pending = read().finally(() => readsInFlight.delete(key));
+		readsInFlight.set(key, pending);
+	}
+	return pending;
+}
+
 function shuffled<T>(values: T[]): T[] {
 	const copy = [...values];
 	for (let i = copy.length - 1; i > 0; i--) {
@@ -255,31 +287,47 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	const check = checkCredentials(credentials);
 	if (!check.ok) return ignore('the credential is not usable');
 	const signal = new AbortController().signal;
-	const read = (taskId: string, itemIndex: number) =>
-		readTask(ctx, taskId, {
-			itemIndex,
-			path: TEXT2VIDEO_PATH,
-			baseUrl: check.baseUrl,
-			signal,
-			deadline: Date.now() + READ_MS,
-			onDeadline: () => new Error(`task ${taskId} could not be read in time`),
-		});
+	const nodeKey = `${pending[index]!.execution_id}/${node.id}`;
+	const confirmed = confirmedFor(nodeKey);
+	const read = async (taskId: string, itemIndex: number) => {
+		const task = await sharedRead(`${nodeKey}/${taskId}`, () =>
+			readTask(ctx, taskId, {
+				itemIndex,
+				path: TEXT2VIDEO_PATH,
+				baseUrl: check.baseUrl,
+				signal,
+				deadline: Date.now() + READ_MS,
+				onDeadline: () => new Error(`task ${taskId} could not be read in time`),
+			}),
+		);
+		if (isFinalStatus(task.task_status)) confirmed.set(taskId, task);
+		return task;
+	};
 
-	const finished: Array<IDataObject | undefined> = pending.map((entry) =>
-		entry?.task && isFinalStatus(entry.task.task_status) ? entry.task : undefined,
-	);
-	let confirmed: KlingTask;
-	try {
-		confirmed = await read(hint.taskId, index);
-	} catch (error) {
-		ctx.logger.info(redactor.text(`Kling callback for task ${hint.taskId}: reading it failed (${(error as Error).message})`));
-		return respond(ctx, { status: 503, body: { received: true, resumed: false, reason: 'could not confirm the task' } });
+	const finished: Array<IDataObject | undefined> = pending.map((entry) => {
+		if (entry?.task && isFinalStatus(entry.task.task_status)) return entry.task;
+		const known = entry?.task_id ? confirmed.get(entry.task_id) : undefined;
+		return known ? { ...known } : undefined;
+	});
+	if (!finished[index]) {
+		let task: KlingTask;
+		try {
+			task = await read(hint.taskId, index);
+		} catch (error) {
+			ctx.logger.info(
+				redactor.text(`Kling callback for task ${hint.taskId}: reading it failed (${(error as Error).message})`),
+			);
+			return respond(ctx, {
+				status: 503,
+				body: { received: true, resumed: false, reason: 'could not confirm the task' },
+			});
+		}
+		// The callback said "finished"; CometAPI is the judge.
+		if (!isFinalStatus(task.task_status)) return ignore('not finished yet');
+		finished[index] = { ...task };
 	}
-	// The callback said "finished"; CometAPI is the judge.
-	if (!isFinalStatus(confirmed.task_status)) return ignore('not finished yet');
-	finished[index] = { ...confirmed };
 
-	// Stateless between callbacks: check the others in random order, stopping at the first unfinished.
+	// Check the others in random order, stopping at the first unfinished one.
 	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));
 	for (const i of open) {
 		let task: KlingTask;
@@ -289,7 +337,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 			return ignore('waiting for other tasks');
 		}
 		if (!isFinalStatus(task.task_status)) {
-			ctx.logger.debug(`Kling callback: task ${task.task_id} still ${task.task_status}, staying paused`);
+			ctx.logger.debug(`Kling callback: task ${task.task_id} is still ${task.task_status}, staying paused`);
 			return ignore('waiting for other tasks');
 		}
 		finished[i] = { ...task };

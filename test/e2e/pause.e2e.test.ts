@@ -277,7 +277,11 @@ describe.each([
 		expect(done.status).toBe('success');
 		const items = outputOf(done, 'Publish');
 		const failedTask = [...sim.tasks.values()].find((t) => String(t.body.prompt).includes('[sim:fail]'))!;
-		expect(items[1].json).toMatchObject({ task_id: failedTask.id, task_status: 'failed', error: expect.stringContaining(failedTask.id) });
+		expect(items[1].json).toMatchObject({
+			task_id: failedTask.id,
+			task_status: 'failed',
+			error: expect.stringContaining(failedTask.id),
+		});
 		expect(items[1].binary).toBeUndefined();
 		for (const i of [0, 2]) expect(videoOf(items[i]).equals(fixture)).toBe(true);
 	});

@@ -310,9 +310,7 @@ export class N8nInstance {
 			});
 			if (execution && statuses.includes(execution.status)) return execution;
 			if (Date.now() > end)
-				throw new Error(
-					`execution ${id} did not reach ${statuses.join('/')} (last: ${execution?.status ?? problem})`,
-				);
+				throw new Error(`execution ${id} did not reach ${statuses.join('/')} (last: ${execution?.status ?? problem})`);
 			await new Promise((resolve) => setTimeout(resolve, 250));
 		}
 	}
@@ -332,7 +330,9 @@ export class N8nInstance {
 		if (answer.status >= 300) {
 			const patched = await this.rest('PATCH', `/workflows/${workflowId}`, { ...stored.json.data, active: true });
 			if (patched.status >= 300)
-				throw new Error(`could not activate ${workflowId}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`);
+				throw new Error(
+					`could not activate ${workflowId}: ${answer.status} ${JSON.stringify(answer.json).slice(0, 300)}`,
+				);
 		}
 	}
 

@@ -122,7 +122,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	const notDone = () => items.map((_, i) => i).filter((i) => !results[i]);
 	const finishAwaited = (i: number, item: ItemContext, task: KlingTask) => {
-		if (!op.finishAwaited) throw new NodeOperationError(node, `The operation "${operationName}" cannot wait for callbacks`);
+		if (!op.finishAwaited)
+			throw new NodeOperationError(node, `The operation "${operationName}" cannot wait for callbacks`);
 		return op.finishAwaited.call(this, prepared[i], task, item);
 	};
 

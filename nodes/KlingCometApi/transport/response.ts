@@ -1,5 +1,6 @@
 /** What CometAPI answers, turned into a task or a described failure. Pure, for tests. */
 import type { IDataObject } from 'n8n-workflow';
+import { isValidTaskId } from '../helpers/validation';
 
 /** A task as the API returns it in `data`. */
 export interface KlingTask extends IDataObject {
@@ -137,4 +138,18 @@ export function interpretResponse<T extends KlingTask = KlingTask>(
 			bodyKind: isVerdict ? undefined : 'no-task',
 		},
 	};
+}
+
+/**
+ * What a callback (CometAPI's `callback_url` post) claims: the bare task, or the task wrapped as
+ * {code, message, data}. Only a hint of which task to read: nothing else in it is trusted.
+ */
+export function callbackTask(body: unknown): { taskId: string; status: string } | undefined {
+	if (!body || typeof body !== 'object') return undefined;
+	const record = body as Record<string, unknown>;
+	const task = (record.data && typeof record.data === 'object' ? record.data : record) as Record<string, unknown>;
+	const taskId =
+		typeof task.task_id === 'number' && Number.isSafeInteger(task.task_id) ? String(task.task_id) : task.task_id;
+	if (typeof taskId !== 'string' || !isValidTaskId(taskId)) return undefined;
+	return { taskId, status: typeof task.task_status === 'string' ? task.task_status : '' };
 }

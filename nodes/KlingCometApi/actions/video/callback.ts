@@ -30,9 +30,11 @@ import { throwIfAborted } from '../../helpers/cancellation';
 import { hostOf, isPrivateHost } from '../../helpers/hosts';
 import { isFinalStatus, readTask } from '../../helpers/polling';
 import { credentialSecrets, Redactor } from '../../helpers/redaction';
-import { isValidTaskId, ParameterError } from '../../helpers/validation';
+import { ParameterError } from '../../helpers/validation';
+import { respond } from '../../helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../../transport';
 import { checkCredentials, CREDENTIAL_TYPE, TEXT2VIDEO_PATH } from '../../transport';
+import { callbackTask } from '../../transport/response';
 import type { ItemContext } from '../types';
 
 /** The field each input item carries while the execution waits (and after the wait limit). */
@@ -195,25 +197,6 @@ export function resumedTasks(ctx: IExecuteFunctions, items: INodeExecutionData[]
 	return ours ? (pending as PendingTask[]) : undefined;
 }
 
-/** The body CometAPI posts: the bare task, or wrapped as {code, message, data}. */
-export function callbackTask(body: unknown): { taskId: string; status: string } | undefined {
-	if (!body || typeof body !== 'object') return undefined;
-	const record = body as IDataObject;
-	const task = (record.data && typeof record.data === 'object' ? record.data : record) as IDataObject;
-	const taskId = typeof task.task_id === 'number' ? String(task.task_id) : task.task_id;
-	if (typeof taskId !== 'string' || !isValidTaskId(taskId)) return undefined;
-	return { taskId, status: typeof task.task_status === 'string' ? task.task_status : '' };
-}
-
-type Answer = { status: number; body: IDataObject };
-
-/** Answers the caller; a 503 asks CometAPI (or whoever retries) to call again later. */
-export function respond(ctx: IWebhookFunctions, answer: Answer): IWebhookResponseData {
-	if (answer.status === 200) return { webhookResponse: answer.body };
-	ctx.getResponseObject().status(answer.status).json(answer.body);
-	return { noWebhookResponse: true };
-}
-
 /**
  * Tasks this n8n process has itself read as finished, per paused node. Only our own reads go in
  * (a final task never changes), so it is a cache, not a source of truth: after a restart, or on
@@ -224,6 +207,21 @@ const confirmedByNode = new Map<string, Map<string, KlingTask>>();
 const CONFIRMED_NODES_KEPT = 500;
 /** Reads in flight in this process: simultaneous callbacks (duplicates) share one read per task. */
 const readsInFlight = new Map<string, Promise<KlingTask>>();
+/**
+ * When this process last read a task as unfinished. For a few seconds, a callback about another
+ * task stops its check there without reading it again: that task's own final callback will
+ * read it (a task's own callback never relies on this).
+ */
+const seenUnfinished = new Map<string, number>();
+const UNFINISHED_FRESH_MS = 5_000;
+
+function recentlyUnfinished(key: string, now = Date.now()): boolean {
+	for (const [old, seenAt] of seenUnfinished) {
+		if (seenAt > now - UNFINISHED_FRESH_MS) break;
+		seenUnfinished.delete(old);
+	}
+	return seenUnfinished.has(key);
+}
 
 function confirmedFor(key: string): Map<string, KlingTask> {
 	let confirmed = confirmedByNode.get(key);
@@ -290,6 +288,9 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	const nodeKey = `${pending[index]!.execution_id}/${node.id}`;
 	const confirmed = confirmedFor(nodeKey);
 	const read = async (taskId: string, itemIndex: number) => {
+		// Another callback may have confirmed it meanwhile.
+		const known = confirmed.get(taskId);
+		if (known) return known;
 		const task = await sharedRead(`${nodeKey}/${taskId}`, () =>
 			readTask(ctx, taskId, {
 				itemIndex,
@@ -300,7 +301,10 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 				onDeadline: () => new Error(`task ${taskId} could not be read in time`),
 			}),
 		);
+		const key = `${nodeKey}/${taskId}`;
+		seenUnfinished.delete(key);
 		if (isFinalStatus(task.task_status)) confirmed.set(taskId, task);
+		else seenUnfinished.set(key, Date.now());
 		return task;
 	};
 
@@ -329,6 +333,8 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 
 	// Check the others in random order, stopping at the first unfinished one.
 	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));
+	if (open.some((i) => recentlyUnfinished(`${nodeKey}/${pending[i]!.task_id}`)))
+		return ignore('waiting for other tasks');
 	for (const i of open) {
 		let task: KlingTask;
 		try {
@@ -366,7 +372,9 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
  */
 function runAgainOnResume(ctx: IWebhookFunctions): void {
 	const internal = ctx as unknown as {
-		runExecutionData?: { executionData?: { nodeExecutionStack?: Array<{ node?: { name?: string; disabled?: boolean } }> } };
+		runExecutionData?: {
+			executionData?: { nodeExecutionStack?: Array<{ node?: { name?: string; disabled?: boolean } }> };
+		};
 	};
 	const waiting = internal.runExecutionData?.executionData?.nodeExecutionStack?.[0]?.node;
 	if (waiting && waiting.name === ctx.getNode().name) waiting.disabled = false;

@@ -9,13 +9,13 @@ import path from 'node:path';
 
 import { freePort, N8nInstance } from '../../tools/n8n/instance';
 import { N8N_VERSIONS, provisionN8n } from '../../tools/n8n/provision';
+import { readExample } from '../../tools/paths';
 import type { Simulator, SimulatorOptions } from '../../tools/simulator/server';
 import { createSimulator } from '../../tools/simulator/server';
 
 const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 const CREDENTIAL = { id: 'cometapi-kling', name: 'CometAPI (Kling) account' };
 const KLING = 'n8n-nodes-cometapi-kling.klingCometApi';
-const KLING_TRIGGER = 'n8n-nodes-cometapi-kling.klingCometApiTrigger';
 const SIM_DEFAULTS: SimulatorOptions = {
 	submittedMs: 300,
 	taskMs: 3000,
@@ -153,16 +153,24 @@ describe.each([
 		}),
 	};
 
+	// The README's two-workflow recipe: create with the Trigger's URL as Callback URL; publish on the Trigger.
+	const recipe = { create: readExample('callback-create.json'), publish: readExample('callback-publish.json') };
+	const triggerUrl = () => `http://127.0.0.1:${port}/webhook/kling-cometapi-finished/kling`;
+
 	beforeAll(async () => {
 		sim = await createSimulator(SIM_DEFAULTS);
+		// A fixed port: the callback URLs carry it, and the restart test starts n8n again on it.
+		port = await freePort();
 		n8n = new N8nInstance(await provisionN8n(version));
 		await n8n.installPackage();
 		await n8n.importCredentials([
 			{ ...CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
 		]);
-		await n8n.importWorkflows(Object.values(workflows));
-		// A fixed port: the callback URLs carry it, and the restart test starts n8n again on it.
-		port = await freePort();
+		const create = recipe.create.nodes.find((n: Workflow) => n.name === 'Create videos');
+		create.parameters.additionalFields.callbackUrl = triggerUrl();
+		recipe.create.nodes.find((n: Workflow) => n.name === 'Video ideas').parameters.jsCode =
+			`return ['Sunrise [sim:ms=1500]', 'Storm [sim:fail]', 'Harbour [sim:ms=2500]'].map((prompt) => ({ json: { prompt } }));`;
+		await n8n.importWorkflows([...Object.values(workflows), recipe.create, recipe.publish]);
 		await n8n.start(port);
 		await n8n.setupOwnerAndLogin();
 	});
@@ -325,5 +333,52 @@ describe.each([
 			expect(sim.tasks.get(pending.task_id)!.body.prompt).toBe(item.json.prompt);
 			expect(item.binary).toBeUndefined();
 		});
+	});
+
+	it('Trigger: one execution per finished task, confirmed by reading it; duplicates and spoofs start nothing', async () => {
+		Object.assign(sim.config, { callbackCopies: 2 });
+		await n8n.activate(recipe.publish.id);
+		// Registration is asynchronous: wait until the production URL answers.
+		let probe = await fetch(triggerUrl(), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+		for (let i = 0; i < 40 && probe.status === 404; i++) {
+			await sleep(250);
+			probe = await fetch(triggerUrl(), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+		}
+		expect(probe.status).toBe(200);
+
+		const created = await n8n.runManually(recipe.create.id, recipe.create.nodes[0].name);
+		expect((await n8n.waitForExecution(created, ['success', 'error'], 30_000)).status).toBe('success');
+		const tasks = [...sim.tasks.values()];
+		expect(tasks).toHaveLength(3);
+		// Spoofs while the tasks run: an unknown task, and a running task claimed finished.
+		expect(await sim.spoofCallback(triggerUrl(), { task_id: 'spoofed-task-1', task_status: 'succeed' })).toBe(200);
+		expect(await sim.spoofCallback(triggerUrl(), { task_id: tasks[0].id, task_status: 'succeed' })).toBe(200);
+
+		const finishedRuns = async () =>
+			(await n8n.executionsOf(recipe.publish.id)).filter((e) => e.status !== 'running' && e.status !== 'new');
+		for (let i = 0; i < 120 && ((await finishedRuns()).length < 3 || tasks.some((t) => t.status !== 'succeed' && t.status !== 'failed')); i++)
+			await sleep(250);
+		await sleep(2000); // late duplicates
+		// A final callback sent again much later (a retrying sender) starts nothing either.
+		const late = sim.tasks.get(tasks[2].id)!;
+		expect(await sim.spoofCallback(triggerUrl(), { code: 0, message: 'SUCCEED', data: { task_id: late.id, task_status: late.status } })).toBe(200);
+		await sleep(1000);
+
+		const runs = await finishedRuns();
+		expect(runs).toHaveLength(3);
+		const outputs = await Promise.all(runs.map(async (run) => outputOf(await n8n.execution(run.id), 'Download video')[0]));
+		expect(outputs.map((o) => o.json.task_id).sort()).toEqual(tasks.map((t) => t.id).sort());
+		for (const output of outputs) {
+			const task = sim.tasks.get(output.json.task_id)!;
+			expect(output.json.task_status).toBe(task.status);
+			if (task.status === 'succeed') expect(videoOf(output).equals(fixture)).toBe(true);
+			else expect(String(task.body.prompt)).toContain('[sim:fail]');
+		}
+		// What survives a restart: emitted statuses in the workflow's static data. n8n saves each
+		// execution's own copy, so overlapping executions can drop each other's records (README).
+		const stored = await n8n.rest('GET', `/workflows/${recipe.publish.id}`);
+		const emitted = Object.keys(stored.json.data.staticData?.['node:Kling video finished']?.emitted ?? {});
+		expect(emitted.length).toBeGreaterThan(0);
+		for (const key of emitted) expect(tasks.map((t) => `${t.id}:${sim.tasks.get(t.id)!.status}`)).toContain(key);
 	});
 });

@@ -339,10 +339,18 @@ describe.each([
 		Object.assign(sim.config, { callbackCopies: 2 });
 		await n8n.activate(recipe.publish.id);
 		// Registration is asynchronous: wait until the production URL answers.
-		let probe = await fetch(triggerUrl(), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+		let probe = await fetch(triggerUrl(), {
+			method: 'POST',
+			body: '{}',
+			headers: { 'Content-Type': 'application/json' },
+		});
 		for (let i = 0; i < 40 && probe.status === 404; i++) {
 			await sleep(250);
-			probe = await fetch(triggerUrl(), { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+			probe = await fetch(triggerUrl(), {
+				method: 'POST',
+				body: '{}',
+				headers: { 'Content-Type': 'application/json' },
+			});
 		}
 		expect(probe.status).toBe(200);
 
@@ -356,17 +364,30 @@ describe.each([
 
 		const finishedRuns = async () =>
 			(await n8n.executionsOf(recipe.publish.id)).filter((e) => e.status !== 'running' && e.status !== 'new');
-		for (let i = 0; i < 120 && ((await finishedRuns()).length < 3 || tasks.some((t) => t.status !== 'succeed' && t.status !== 'failed')); i++)
+		for (
+			let i = 0;
+			i < 120 &&
+			((await finishedRuns()).length < 3 || tasks.some((t) => t.status !== 'succeed' && t.status !== 'failed'));
+			i++
+		)
 			await sleep(250);
 		await sleep(2000); // late duplicates
 		// A final callback sent again much later (a retrying sender) starts nothing either.
 		const late = sim.tasks.get(tasks[2].id)!;
-		expect(await sim.spoofCallback(triggerUrl(), { code: 0, message: 'SUCCEED', data: { task_id: late.id, task_status: late.status } })).toBe(200);
+		expect(
+			await sim.spoofCallback(triggerUrl(), {
+				code: 0,
+				message: 'SUCCEED',
+				data: { task_id: late.id, task_status: late.status },
+			}),
+		).toBe(200);
 		await sleep(1000);
 
 		const runs = await finishedRuns();
 		expect(runs).toHaveLength(3);
-		const outputs = await Promise.all(runs.map(async (run) => outputOf(await n8n.execution(run.id), 'Download video')[0]));
+		const outputs = await Promise.all(
+			runs.map(async (run) => outputOf(await n8n.execution(run.id), 'Download video')[0]),
+		);
 		expect(outputs.map((o) => o.json.task_id).sort()).toEqual(tasks.map((t) => t.id).sort());
 		for (const output of outputs) {
 			const task = sim.tasks.get(output.json.task_id)!;

@@ -5,6 +5,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { CometApiKlingApi } from '../../credentials/CometApiKlingApi.credentials';
 import { KlingCometApi } from '../../nodes/KlingCometApi/KlingCometApi.node';
+import { KlingCometApiTrigger } from '../../nodes/KlingCometApiTrigger/KlingCometApiTrigger.node';
 
 const root = path.resolve(__dirname, '..', '..');
 const { description } = new KlingCometApi();
@@ -28,6 +29,44 @@ describe('node description: the contract with the editor and with workflows', ()
 			icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
 		});
 		expect(description.subtitle).toContain('$parameter["operation"]');
+	});
+
+	it('Create can pause until CometAPI calls back (Timeout up to a day, no Poll Interval); Get cannot', () => {
+		const waitModes = (operation: string) =>
+			visible({ resource: 'video', operation })
+				.filter((p) => p.name === 'waitMode')
+				.flatMap((p) => p.options!.map((o) => (o as { value: string }).value));
+		expect(waitModes('create')).toEqual(['none', 'poll', 'callback']);
+		expect(waitModes('get')).toEqual(['none', 'poll']);
+		const paused = visible({ resource: 'video', operation: 'create', waitMode: 'callback', download: true });
+		expect(names(paused)).toEqual(expect.arrayContaining(['timeout', 'download', 'binaryPropertyName']));
+		expect(names(paused)).not.toContain('pollInterval');
+		expect(paused.find((p) => p.name === 'timeout')!.typeOptions!.maxValue).toBe(1440);
+		const polling = visible({ resource: 'video', operation: 'create', waitMode: 'poll' });
+		expect(polling.find((p) => p.name === 'timeout')!.typeOptions!.maxValue).toBe(240);
+		// Resumed through its own webhook at <resume URL>/<node id>, as n8n's Wait node is.
+		expect(description.webhooks).toEqual([
+			expect.objectContaining({ httpMethod: 'POST', path: '={{ $nodeId }}', restartWebhook: true, isFullPath: true }),
+		]);
+	});
+
+	it('has a Trigger node on the same credential that listens for callbacks', () => {
+		const trigger = new KlingCometApiTrigger().description;
+		expect(trigger).toMatchObject({
+			name: 'klingCometApiTrigger',
+			group: ['trigger'],
+			inputs: [],
+			credentials: [{ name: 'cometApiKlingApi', required: true }],
+		});
+		expect(trigger.webhooks).toEqual([expect.objectContaining({ httpMethod: 'POST', path: 'kling' })]);
+		const events = trigger.properties.find((p) => p.name === 'events')!;
+		expect(events.options!.map((o) => (o as { value: string }).value)).toEqual([
+			'finished',
+			'succeed',
+			'failed',
+			'any',
+		]);
+		expect(events.default).toBe('finished');
 	});
 
 	it('offers Create Video and Get Task on the video resource', () => {
@@ -148,7 +187,10 @@ describe('package.json: what n8n’s verification checks', () => {
 			n8nNodesApiVersion: 1,
 			strict: true,
 			credentials: ['dist/credentials/CometApiKlingApi.credentials.js'],
-			nodes: ['dist/nodes/KlingCometApi/KlingCometApi.node.js'],
+			nodes: [
+				'dist/nodes/KlingCometApi/KlingCometApi.node.js',
+				'dist/nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.js',
+			],
 		});
 	});
 });

@@ -208,12 +208,25 @@ const CONFIRMED_NODES_KEPT = 500;
 /** Reads in flight in this process: simultaneous callbacks (duplicates) share one read per task. */
 const readsInFlight = new Map<string, Promise<KlingTask>>();
 /**
- * When this process last read a task as unfinished. For a few seconds, a callback about another
- * task stops its check there without reading it again: that task's own final callback will
- * read it (a task's own callback never relies on this).
+ * When this process last read a task as unfinished. For a few seconds, a repeated final callback
+ * stops there without reading; the first final callback of every task always reads the others,
+ * so a lost final callback is still caught by the next task's.
  */
 const seenUnfinished = new Map<string, number>();
 const UNFINISHED_FRESH_MS = 5_000;
+
+/** Tasks whose own final callback this process has handled (bounded; losing one costs a read). */
+const finalCallbacksHandled = new Set<string>();
+const HANDLED_KEPT = 50_000;
+
+function firstFinalCallback(key: string): boolean {
+	if (finalCallbacksHandled.has(key)) return false;
+	if (finalCallbacksHandled.size >= HANDLED_KEPT) {
+		finalCallbacksHandled.delete(finalCallbacksHandled.values().next().value as string);
+	}
+	finalCallbacksHandled.add(key);
+	return true;
+}
 
 function recentlyUnfinished(key: string, now = Date.now()): boolean {
 	for (const [old, seenAt] of seenUnfinished) {
@@ -313,6 +326,8 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		const known = entry?.task_id ? confirmed.get(entry.task_id) : undefined;
 		return known ? { ...known } : undefined;
 	});
+	// A repeat of a final callback this process already handled (a duplicate or a retry).
+	const repeated = !firstFinalCallback(`${nodeKey}/${hint.taskId}`);
 	if (!finished[index]) {
 		let task: KlingTask;
 		try {
@@ -333,8 +348,10 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 
 	// Check the others in random order, stopping at the first unfinished one.
 	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));
-	if (open.some((i) => recentlyUnfinished(`${nodeKey}/${pending[i]!.task_id}`)))
+	// A repeat need not look again at a task just seen running; a first confirmation always looks.
+	if (repeated && open.some((i) => recentlyUnfinished(`${nodeKey}/${pending[i]!.task_id}`))) {
 		return ignore('waiting for other tasks');
+	}
 	for (const i of open) {
 		let task: KlingTask;
 		try {

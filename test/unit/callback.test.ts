@@ -1,0 +1,272 @@
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import type { PendingTask } from '../../nodes/KlingCometApi/actions/video/callback';
+import {
+	callbackUrlForPause,
+	PENDING_TASK_FIELD,
+	resumeOnCallback,
+} from '../../nodes/KlingCometApi/actions/video/callback';
+import { isPrivateHost } from '../../nodes/KlingCometApi/helpers/hosts';
+import { callbackTask } from '../../nodes/KlingCometApi/transport/response';
+import type { RecordedRequest } from '../helpers/fake-context';
+import { fakeContext, klingError, ok, task, UNIT_KEY } from '../helpers/fake-context';
+import { fakeWebhook } from '../helpers/fake-webhook';
+
+let executionCounter = 0;
+/** Each test gets its own execution id: the handler caches confirmed tasks per execution and node. */
+const nextExecution = () => `exec-${++executionCounter}`;
+
+/** The paused node's input items, one pending task each. */
+function pausedItems(taskIds: string[], executionId: string, extra: Partial<PendingTask> = {}): INodeExecutionData[] {
+	return taskIds.map((taskId, item) => ({
+		json: {
+			prompt: `prompt ${item}`,
+			[PENDING_TASK_FIELD]: {
+				state: 'waiting',
+				node: 'Kling',
+				node_id: 'node-1',
+				execution_id: executionId,
+				item,
+				task_id: taskId,
+				task_status: 'submitted',
+				timeout_at: '2026-12-01T00:00:00.000Z',
+				note: '',
+				...extra,
+			},
+		} as never,
+	}));
+}
+
+/** A CometAPI whose tasks have the given statuses; counts reads per task. */
+function api(statuses: Record<string, string>) {
+	const reads: Record<string, number> = {};
+	const answer = (request: RecordedRequest) => {
+		const id = decodeURIComponent(request.url.split('/').pop()!);
+		reads[id] = (reads[id] ?? 0) + 1;
+		if (!(id in statuses)) return klingError(404, 1203, 'task not found');
+		return ok(task(statuses[id], { task_id: id }));
+	};
+	return { answer, reads, total: () => Object.values(reads).reduce((a, b) => a + b, 0) };
+}
+
+describe('Pause Until Callback: where CometAPI calls back', () => {
+	const node = { ctx: fakeContext().ctx };
+	const url = (resumeUrl: string, baseUrl: string, callbackUrl = '') =>
+		callbackUrlForPause(fakeContext({ resumeUrl }).ctx, callbackUrl, baseUrl);
+
+	it("is the execution's resume URL with the node id appended, keeping the resume token", () => {
+		expect(url('https://n8n.example.com/webhook-waiting/42?signature=abc', 'https://api.cometapi.com')).toBe(
+			'https://n8n.example.com/webhook-waiting/42/node-1?signature=abc',
+		);
+		expect(node.ctx.getNode().id).toBe('node-1');
+	});
+
+	it("refuses the user's own Callback URL in this mode", () => {
+		expect(() =>
+			url('https://n8n.example.com/webhook-waiting/42', 'https://api.cometapi.com', 'https://x.test/hook'),
+		).toThrow(/Callback URL cannot be used with Wait Mode "Pause Until Callback"/);
+	});
+
+	it('refuses a local n8n address with a public CometAPI, naming WEBHOOK_URL; allows local with local', () => {
+		for (const local of [
+			'http://localhost:5678',
+			'http://127.0.0.1:5678',
+			'http://192.168.1.20:5678',
+			'http://n8n:5678',
+		]) {
+			expect(() => url(`${local}/webhook-waiting/42`, 'https://api.cometapi.com')).toThrow(/WEBHOOK_URL/);
+		}
+		expect(url('http://127.0.0.1:5678/webhook-waiting/42', 'http://127.0.0.1:4010')).toBe(
+			'http://127.0.0.1:5678/webhook-waiting/42/node-1',
+		);
+	});
+
+	it.each([
+		['localhost', true],
+		['127.0.0.1', true],
+		['10.1.2.3', true],
+		['172.16.0.1', true],
+		['172.32.0.1', false],
+		['192.168.0.10', true],
+		['169.254.1.1', true],
+		['100.64.0.1', true],
+		['[::1]', true],
+		['[fd00::1]', true],
+		['[2001:db8::1]', false],
+		['n8n', true],
+		['n8n.local', true],
+		['api.cometapi.com', false],
+		['8.8.8.8', false],
+	])('isPrivateHost(%s) is %s', (host, expected) => {
+		expect(isPrivateHost(host)).toBe(expected);
+	});
+});
+
+describe('callback bodies', () => {
+	it('reads the bare task and the {code, message, data} wrapper; ignores anything without a valid id', () => {
+		expect(callbackTask({ task_id: 'abc', task_status: 'succeed' })).toEqual({ taskId: 'abc', status: 'succeed' });
+		expect(callbackTask({ code: 0, message: 'SUCCEED', data: { task_id: 'abc', task_status: 'failed' } })).toEqual({
+			taskId: 'abc',
+			status: 'failed',
+		});
+		expect(callbackTask({ task_id: 12345 })).toEqual({ taskId: '12345', status: '' });
+		for (const bad of [null, 'text', [], { task_id: '../x' }, { task_id: '' }, { data: { task_id: 1.5 } }]) {
+			expect(callbackTask(bad)).toBeUndefined();
+		}
+	});
+});
+
+describe('Pause Until Callback: webhook()', () => {
+	it('a non-final callback is answered without reading anything', async () => {
+		const cometapi = api({ a: 'processing' });
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'processing' },
+			input: pausedItems(['a'], nextExecution()),
+			api: cometapi.answer,
+		});
+		const answer = await resumeOnCallback.call(hook.ctx);
+		expect(answer.workflowData).toBeUndefined();
+		expect(answer.webhookResponse).toMatchObject({ resumed: false });
+		expect(cometapi.total()).toBe(0);
+	});
+
+	it("a callback for a task that is not one of this node's changes nothing and reads nothing", async () => {
+		const cometapi = api({ a: 'processing', other: 'succeed' });
+		const hook = fakeWebhook({
+			body: { task_id: 'other', task_status: 'succeed' },
+			input: pausedItems(['a'], nextExecution()),
+			api: cometapi.answer,
+		});
+		expect((await resumeOnCallback.call(hook.ctx)).workflowData).toBeUndefined();
+		expect(cometapi.total()).toBe(0);
+	});
+
+	it('a callback claiming "succeed" for a running task is checked, and does not resume', async () => {
+		const cometapi = api({ a: 'processing' });
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'succeed', task_result: { videos: [{ url: 'https://evil.test/x.mp4' }] } },
+			input: pausedItems(['a'], nextExecution()),
+			api: cometapi.answer,
+		});
+		expect((await resumeOnCallback.call(hook.ctx)).workflowData).toBeUndefined();
+		expect(cometapi.reads).toEqual({ a: 1 });
+		expect(hook.stackNode.disabled).toBe(true);
+	});
+
+	it('resumes when every task has finished, with what CometAPI said, and lets the node run again', async () => {
+		const cometapi = api({ a: 'succeed', b: 'failed' });
+		const executionId = nextExecution();
+		const hook = fakeWebhook({
+			body: { code: 0, data: { task_id: 'b', task_status: 'failed' } },
+			input: pausedItems(['a', 'b'], executionId),
+			api: cometapi.answer,
+		});
+		const answer = await resumeOnCallback.call(hook.ctx);
+		const items = answer.workflowData![0];
+		expect(items).toHaveLength(2);
+		items.forEach((item, i) => {
+			expect(item.pairedItem).toEqual({ item: i });
+			expect(item.json.prompt).toBe(`prompt ${i}`);
+			expect(item.json[PENDING_TASK_FIELD]).toMatchObject({
+				state: 'finished',
+				execution_id: executionId,
+				task: { task_id: ['a', 'b'][i], task_status: ['succeed', 'failed'][i] },
+			});
+		});
+		expect(hook.stackNode.disabled).toBe(false);
+		expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+	});
+
+	it('stays paused while another task runs, and does not read a confirmed task again', async () => {
+		const statuses: Record<string, string> = { a: 'succeed', b: 'processing' };
+		const cometapi = api(statuses);
+		const executionId = nextExecution();
+		const call = (taskId: string) =>
+			resumeOnCallback.call(
+				fakeWebhook({
+					body: { task_id: taskId, task_status: 'succeed' },
+					input: pausedItems(['a', 'b'], executionId),
+					api: cometapi.answer,
+				}).ctx,
+			);
+		expect((await call('a')).workflowData).toBeUndefined();
+		expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+		// A duplicate of a's callback right away: a is known, b was just seen running: no read at all.
+		expect((await call('a')).workflowData).toBeUndefined();
+		expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+		statuses.b = 'succeed';
+		expect((await call('b')).workflowData).toHaveLength(1);
+		expect(cometapi.reads).toEqual({ a: 1, b: 2 });
+	});
+
+	it("a lost final callback is caught by the next task's first callback, even right after", async () => {
+		const statuses: Record<string, string> = { a: 'processing', b: 'succeed', c: 'succeed' };
+		const cometapi = api(statuses);
+		const input = pausedItems(['a', 'b', 'c'], nextExecution());
+		const call = (taskId: string) =>
+			resumeOnCallback.call(
+				fakeWebhook({ body: { task_id: taskId, task_status: 'succeed' }, input, api: cometapi.answer }).ctx,
+			);
+		// b's callback reads a (running) and maybe c (finished, so c is known from then on).
+		expect((await call('b')).workflowData).toBeUndefined();
+		expect(cometapi.reads.a).toBe(1);
+		// a finishes, but its callback never arrives; c's own callback comes a moment later.
+		statuses.a = 'succeed';
+		expect((await call('c')).workflowData).toHaveLength(1);
+		expect(cometapi.reads.a).toBe(2);
+	});
+
+	it('answers 503 (call again) when the task cannot be read, and never throws', async () => {
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'succeed' },
+			input: pausedItems(['a'], nextExecution()),
+			api: [klingError(400, 1201, 'bad request')],
+		});
+		const answer = await resumeOnCallback.call(hook.ctx);
+		expect(answer).toEqual({ noWebhookResponse: true });
+		expect(hook.answered.status).toBe(503);
+
+		const broken = fakeWebhook({ body: { task_id: 'a', task_status: 'succeed' }, api: [] });
+		broken.ctx.evaluateExpression = () => {
+			throw new Error('engine changed');
+		};
+		await expect(resumeOnCallback.call(broken.ctx)).resolves.toEqual({ noWebhookResponse: true });
+		expect(broken.answered.status).toBe(503);
+	});
+
+	it('never puts the key into the items it resumes with', async () => {
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'succeed' },
+			input: pausedItems(['a'], nextExecution()),
+			api: [ok(task('succeed', { task_id: 'a', task_status_msg: `echo ${UNIT_KEY}` }))],
+		});
+		const answer = await resumeOnCallback.call(hook.ctx);
+		expect(JSON.stringify(answer)).not.toContain(UNIT_KEY);
+	});
+
+	it.each([5, 20, 100])(
+		'reads stay within 3 + ln N per task for N = %i, callbacks duplicated and in random order',
+		async (n) => {
+			const ids = Array.from({ length: n }, (_, i) => `t${i}`);
+			const statuses: Record<string, string> = Object.fromEntries(ids.map((id) => [id, 'processing']));
+			const cometapi = api(statuses);
+			const executionId = nextExecution();
+			const input = pausedItems(ids, executionId);
+			let resumed = 0;
+			// Finish in random order; each finish posts submitted/processing late (reordered) and the final twice.
+			const order = [...ids].sort(() => Math.random() - 0.5);
+			for (const id of order) {
+				statuses[id] = 'succeed';
+				for (const status of ['succeed', 'processing', 'succeed']) {
+					const answer = await resumeOnCallback.call(
+						fakeWebhook({ body: { task_id: id, task_status: status }, input, api: cometapi.answer }).ctx,
+					);
+					if (answer.workflowData) resumed++;
+				}
+			}
+			expect(resumed).toBeGreaterThanOrEqual(1);
+			// One more read per task happened before pausing.
+			expect((cometapi.total() + n) / n).toBeLessThanOrEqual(3 + Math.log(n));
+		},
+	);
+});

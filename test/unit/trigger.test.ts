@@ -1,0 +1,117 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { KlingCometApiTrigger } from '../../nodes/KlingCometApiTrigger/KlingCometApiTrigger.node';
+import type { Scripted } from '../helpers/fake-context';
+import { klingError, ok, task, UNIT_KEY } from '../helpers/fake-context';
+import { fakeWebhook } from '../helpers/fake-webhook';
+
+const trigger = new KlingCometApiTrigger();
+let workflowCounter = 0;
+
+/** One Trigger node in its own workflow (duplicates are remembered per workflow and node). */
+function triggerNode(events = 'finished', staticData: IDataObject = {}) {
+	const workflowId = `wf-${++workflowCounter}`;
+	return (body: unknown, api: Scripted[]) => {
+		const hook = fakeWebhook({ body, api, parameters: { events }, staticData, workflowId });
+		return { hook, answer: trigger.webhook.call(hook.ctx) };
+	};
+}
+
+describe('Kling (CometAPI) Trigger', () => {
+	it('emits a finished task as CometAPI reports it, not as the callback claims', async () => {
+		const call = triggerNode();
+		const { hook, answer } = call(
+			{ task_id: 't1', task_status: 'succeed', task_result: { videos: [{ url: 'https://evil.test' }] } },
+			[ok(task('succeed'))],
+		);
+		const result = await answer;
+		expect(result.workflowData![0][0].json).toMatchObject({
+			task_id: 't1',
+			task_status: 'succeed',
+			video_url: 'https://cdn.example.test/t1.mp4',
+		});
+		expect(hook.apiRequests()).toHaveLength(1);
+		expect(hook.apiRequests()[0].url).toMatch(/\/kling\/v1\/videos\/text2video\/t1$/);
+	});
+
+	it('starts nothing for a non-final callback and does not even read it', async () => {
+		const { hook, answer } = triggerNode()({ task_id: 't1', task_status: 'processing' }, []);
+		expect((await answer).workflowData).toBeUndefined();
+		expect(hook.requests).toHaveLength(0);
+	});
+
+	it('starts nothing for a task CometAPI does not know with this credential (a spoof)', async () => {
+		const { answer } = triggerNode()({ task_id: 'forged', task_status: 'succeed' }, [
+			klingError(404, 1203, 'task not found'),
+		]);
+		const result = await answer;
+		expect(result.workflowData).toBeUndefined();
+		expect(result.webhookResponse).toMatchObject({ started: false, reason: 'unknown task' });
+	});
+
+	it('starts nothing when the callback says finished but the task still runs', async () => {
+		const { answer } = triggerNode()({ task_id: 't1', task_status: 'succeed' }, [ok(task('processing'))]);
+		expect((await answer).workflowData).toBeUndefined();
+	});
+
+	it('a repeated final callback starts no second execution, also after a restart (static data)', async () => {
+		const staticData: IDataObject = {};
+		const call = triggerNode('finished', staticData);
+		expect(
+			(await call({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))]).answer).workflowData,
+		).toHaveLength(1);
+		expect(
+			(await call({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))]).answer).workflowData,
+		).toBeUndefined();
+		expect(Object.keys(staticData.emitted as IDataObject)).toEqual(['t1:succeed']);
+		// Another process (after a restart) that loads this static data also refuses it.
+		const restarted = triggerNode('finished', structuredClone(staticData));
+		expect(
+			(await restarted({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))]).answer).workflowData,
+		).toBeUndefined();
+	});
+
+	it('filters by what the API says: "succeed only" ignores a failed task; "any" emits each status once', async () => {
+		const succeedOnly = triggerNode('succeed');
+		expect(
+			(await succeedOnly({ task_id: 't1', task_status: 'succeed' }, [ok(task('failed'))]).answer).workflowData,
+		).toBeUndefined();
+		const any = triggerNode('any');
+		expect(
+			(await any({ task_id: 't1', task_status: 'processing' }, [ok(task('processing'))]).answer).workflowData,
+		).toHaveLength(1);
+		expect(
+			(await any({ task_id: 't1', task_status: 'processing' }, [ok(task('processing'))]).answer).workflowData,
+		).toBeUndefined();
+		expect(
+			(await any({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))]).answer).workflowData,
+		).toHaveLength(1);
+	});
+
+	it('asks the sender to call again (503) when CometAPI cannot be read now, without remembering the task', async () => {
+		const call = triggerNode();
+		const first = call({ task_id: 't1', task_status: 'succeed' }, [klingError(503, 5001, 'maintenance')]);
+		expect(await first.answer).toEqual({ noWebhookResponse: true });
+		expect(first.hook.answered.status).toBe(503);
+		expect(
+			(await call({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))]).answer).workflowData,
+		).toHaveLength(1);
+	});
+
+	it('accepts the {code, message, data} wrapper and never emits the key', async () => {
+		const { answer } = triggerNode()({ code: 0, message: 'SUCCEED', data: { task_id: 't1', task_status: 'failed' } }, [
+			ok(task('failed', { task_status_msg: `refused for ${UNIT_KEY}` })),
+		]);
+		const result = await answer;
+		expect(result.workflowData![0][0].json.task_status).toBe('failed');
+		expect(JSON.stringify(result)).not.toContain(UNIT_KEY);
+	});
+
+	it('answers anything that is not a task with 200 and starts nothing', async () => {
+		for (const body of [undefined, 'hello', { hello: 'world' }, { task_id: '../../etc' }]) {
+			const { hook, answer } = triggerNode()(body, []);
+			expect((await answer).workflowData).toBeUndefined();
+			expect(hook.requests).toHaveLength(0);
+		}
+	});
+});

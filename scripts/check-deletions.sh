@@ -29,4 +29,13 @@ check nodes/KlingCometApi/transport/index.ts "sendCredentialsOnCrossOriginRedire
 check nodes/KlingCometApi/actions/router.ts "if (isCancellation(error) && controllers[i].signal.aborted) return;" "router: a stopped sibling is not a failure"
 check nodes/KlingCometApi/actions/router.ts "keepTaskIds(this, ledger.withTasks(), redactor);
 		throw cancellationError" "router: keeping task ids on Stop"
+check nodes/KlingCometApi/actions/video/callback.ts "		if (!isFinalStatus(task.task_status)) return ignore('not finished yet');" "pause: a callback is confirmed by reading the task"
+check nodes/KlingCometApi/actions/video/callback.ts "	if (index < 0) return ignore('not a task of this node');" "pause: callbacks for other tasks change nothing"
+check nodes/KlingCometApi/actions/video/callback.ts "	runAgainOnResume(ctx);" "pause: the resumed node runs again (downloads, errors)"
+check nodes/KlingCometApi/actions/video/callback.ts "		item.json[PENDING_TASK_FIELD] = redactor.deep(pending) as unknown as IDataObject;" "pause: the task ids travel with the waiting execution"
+check nodes/KlingCometApi/actions/video/callback.ts "	if (repeated && open.some(" "pause: a first final callback always checks the others" "	if (open.some("
+check nodes/KlingCometApi/actions/video/callback.ts " && entry.execution_id === executionId," "pause: only this execution's items are a resume" ","
+check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (emitted[key] || !claimRecent(" "trigger: a repeated callback starts nothing" "	if (!claimRecent("
+check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (typeof task.task_status !== 'string' || !wanted(events, task.task_status)) return ignore('status not wanted');" "trigger: emits what the API says, filtered"
+check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (emitted[key] || !claimRecent(\`\${ctx.getWorkflow().id}/\${ctx.getNode().id}/\${key}\`)) {" "trigger: simultaneous duplicates start one execution" "	if (emitted[key]) {"
 exit $status

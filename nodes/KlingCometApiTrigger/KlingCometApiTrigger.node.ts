@@ -43,8 +43,8 @@ const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
 
 /**
  * Statuses emitted by this process in the last day: the guarantee against duplicates while n8n
- * runs. Static data is only a backup across restarts: each webhook call loads its own copy and
- * n8n saves each execution's copy, so overlapping executions can drop each other's records.
+ * runs. Static data is a best-effort backup across restarts: each webhook call loads its own copy
+ * and n8n saves each execution's copy, so overlapping executions drop each other's records.
  */
 const recentlyEmitted = new Map<string, number>();
 const RECENT_MS = 24 * 60 * 60_000;

@@ -71,6 +71,23 @@ describe('Kling (CometAPI) Trigger', () => {
 		).toBeUndefined();
 	});
 
+	it('duplicates arriving together start one execution (each n8n call loads its own copy of static data)', async () => {
+		workflowCounter++;
+		const workflowId = `wf-${workflowCounter}`;
+		const call = () => {
+			const hook = fakeWebhook({
+				body: { task_id: 't1', task_status: 'succeed' },
+				api: [ok(task('succeed'))],
+				parameters: { events: 'finished' },
+				staticData: {},
+				workflowId,
+			});
+			return trigger.webhook.call(hook.ctx);
+		};
+		const answers = await Promise.all([call(), call(), call()]);
+		expect(answers.filter((answer) => answer.workflowData)).toHaveLength(1);
+	});
+
 	it('filters by what the API says: "succeed only" ignores a failed task; "any" emits each status once', async () => {
 		const succeedOnly = triggerNode('succeed');
 		expect(

@@ -208,8 +208,26 @@ export class N8nInstance {
 		return path.join(this.binaryDataDir, relative);
 	}
 
-	/** Starts `n8n start` on a free loopback port and waits until the editor is served. */
-	async start(port?: number, log: Log = () => {}): Promise<string> {
+	/** Everything the server process printed (stdout and stderr), for tests that read its log. */
+	output = '';
+
+	get pid(): number | undefined {
+		return this.server?.pid;
+	}
+
+	/**
+	 * Starts an n8n process on a loopback port and waits until it is ready: `n8n start` (the
+	 * editor is served) by default, or `n8n worker` / `n8n webhook` with their own ready lines.
+	 */
+	async start(
+		port?: number,
+		log: Log = () => {},
+		process_: { args: string[]; ready: RegExp; env?: NodeJS.ProcessEnv } = {
+			args: ['start'],
+			// /healthz answers before the editor and webhooks are ready: wait for this line.
+			ready: /Editor is now accessible/,
+		},
+	): Promise<string> {
 		const listenPort = port ?? (await freePort());
 		this.baseUrl = `http://127.0.0.1:${listenPort}`;
 		const env = this.env({
@@ -218,32 +236,38 @@ export class N8nInstance {
 			N8N_HOST: '127.0.0.1',
 			N8N_LOG_LEVEL: 'info',
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			...process_.env,
 		});
-		this.server = spawn(this.install.nodeBinary, [this.install.n8nScript, 'start'], {
+		this.server = spawn(this.install.nodeBinary, [this.install.n8nScript, ...process_.args], {
 			env,
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
-		let output = '';
+		this.output = '';
 		const server = this.server;
+		const onData = (chunk: Buffer) => {
+			this.output += chunk.toString();
+			log(chunk.toString().trimEnd());
+		};
+		server.stdout!.on('data', onData);
+		server.stderr!.on('data', onData);
 		await new Promise<void>((resolve, reject) => {
 			const timer = setTimeout(
-				() => reject(new Error(`n8n did not start within 180 s:\n${output.slice(-3000)}`)),
+				() => reject(new Error(`n8n ${process_.args[0]} did not start within 180 s:\n${this.output.slice(-3000)}`)),
 				180_000,
 			);
-			const onData = (chunk: Buffer) => {
-				output += chunk.toString();
-				log(chunk.toString().trimEnd());
-				// /healthz answers before the editor and webhooks are ready: wait for this line.
-				if (/Editor is now accessible/.test(output)) {
+			const check = () => {
+				if (process_.ready.test(this.output)) {
 					clearTimeout(timer);
+					server.stdout!.off('data', check);
+					server.stderr!.off('data', check);
 					resolve();
 				}
 			};
-			server.stdout!.on('data', onData);
-			server.stderr!.on('data', onData);
-			server.on('exit', (code) => {
+			server.stdout!.on('data', check);
+			server.stderr!.on('data', check);
+			server.once('exit', (code) => {
 				clearTimeout(timer);
-				reject(new Error(`n8n exited with ${code}:\n${output.slice(-3000)}`));
+				reject(new Error(`n8n exited with ${code}:\n${this.output.slice(-3000)}`));
 			});
 		});
 		server.removeAllListeners('exit');

@@ -191,8 +191,8 @@ suite(
 				expect(items).toHaveLength(1);
 				expect((await videoOf(items[0])).equals(fixture)).toBe(true);
 			}
-			const perWorker = cluster.executionsPerWorker();
-			expect(perWorker.every((n) => n > 0)).toBe(true);
+			const perWorker = cluster.executionsPerWorker().filter((n) => n > 0);
+			expect(perWorker).toHaveLength(WORKERS);
 
 			// Each polling execution holds a worker slot for its whole wait: never more than 10 tasks at once.
 			const spans = [...sim.tasks.values()].map((task) => {
@@ -207,7 +207,7 @@ suite(
 			);
 		});
 
-		it('a worker killed (SIGKILL) mid-wait: the execution fails, its task id is in custom data and the log, and Get Task collects the video', async () => {
+		it("a worker killed (SIGKILL) mid-wait: the execution fails, its task id is in the worker's log, and Get Task collects the video", async () => {
 			sim.reset();
 			expect((await post('make-video', { prompt: 'Doomed wait [sim:ms=25000]' })).status).toBe(200);
 			let executionId = '';
@@ -220,15 +220,19 @@ suite(
 			expect(worker).toBeDefined();
 			const [task] = [...sim.tasks.values()];
 			for (let i = 0; i < 40 && !worker!.output.includes(task.id); i++) await sleep(250);
-			process.kill(worker!.pid!, 'SIGKILL');
-
-			const failed = await cluster.main.waitForExecution(executionId, ['error', 'crashed', 'success'], 90_000);
-			expect(failed.status).not.toBe('success');
-			// What survives the dead worker: the custom data and the worker's info log line.
-			expect(failed.customData.kling_Kling).toBe(`0:${task.id}`);
-			expect(worker!.output).toContain(`item 0 has task ${task.id}`);
-
-			await cluster.addWorker();
+			await worker!.kill();
+			try {
+				const failed = await cluster.main.waitForExecution(executionId, ['error', 'crashed', 'success'], 90_000);
+				expect(failed.status).not.toBe('success');
+				// What survives the dead worker: its info log line. (n8n writes execution custom data
+				// when an execution ends, which a killed worker never reaches: README, "Queue mode".)
+				expect(worker!.output).toContain(`Kling (CometAPI) node "Kling": item 0 has task ${task.id}`);
+				console.log(
+					`queue: killed worker: execution ${executionId} ended "${failed.status}"; custom data ${JSON.stringify(failed.customData)}`,
+				);
+			} finally {
+				await cluster.addWorker();
+			}
 			expect((await post('get-task', { task_id: task.id })).status).toBe(200);
 			const [collected] = await ended(workflows.get.id, 1, 60_000);
 			expect(collected.status).toBe('success');
@@ -252,18 +256,20 @@ suite(
 				true,
 			);
 
-			// Nothing runs while paused: killing a worker now costs nothing.
-			const victim = cluster.workers.find((w) => w.pid && w.output.includes('ready'))!;
-			process.kill(victim.pid!, 'SIGKILL');
-			cluster.workers.splice(cluster.workers.indexOf(victim), 1);
-
-			const done = await cluster.main.waitForExecution(id, ['success', 'error', 'crashed'], 120_000);
+			// Nothing runs while paused: killing a worker now costs nothing (the other one resumes it).
+			expect(cluster.liveWorkers().length).toBeGreaterThanOrEqual(2);
+			await cluster.liveWorkers()[0].kill();
+			let done;
+			try {
+				done = await cluster.main.waitForExecution(id, ['success', 'error', 'crashed'], 120_000);
+			} finally {
+				await cluster.addWorker();
+			}
 			expect(done.status).toBe('success');
 			const { items } = await klingOutput(id);
 			expect(items).toHaveLength(20);
 			for (const item of items) expect((await videoOf(item)).equals(fixture)).toBe(true);
 			expect(sim.callbacks.some((c) => c.httpStatus === 200 && c.status === 'succeed')).toBe(true);
-			await cluster.addWorker();
 		});
 
 		it('Kling Trigger: callbacks land on the webhook processor and start one execution per finished task', async () => {

@@ -215,6 +215,11 @@ export class N8nInstance {
 		return this.server?.pid;
 	}
 
+	/** The server process is running. */
+	get alive(): boolean {
+		return Boolean(this.server && this.server.exitCode === null && this.server.signalCode === null);
+	}
+
 	/**
 	 * Starts an n8n process on a loopback port and waits until it is ready: `n8n start` (the
 	 * editor is served) by default, or `n8n worker` / `n8n webhook` with their own ready lines.
@@ -341,7 +346,11 @@ export class N8nInstance {
 
 	/** Executions of a workflow, newest first. */
 	async executionsOf(workflowId: string): Promise<Array<{ id: string; status: string }>> {
-		const answer = await this.rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}`);
+		// The list is paginated (20 by default).
+		const answer = await this.rest(
+			'GET',
+			`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=500`,
+		);
 		const results = answer.json?.data?.results ?? answer.json?.data ?? [];
 		return results.map((entry: { id: string; status: string }) => ({ id: String(entry.id), status: entry.status }));
 	}
@@ -362,7 +371,8 @@ export class N8nInstance {
 
 	async stop(): Promise<void> {
 		const server = this.server;
-		if (!server || server.exitCode !== null) return;
+		// A killed process has a signalCode and no exitCode; its 'exit' event has already fired.
+		if (!server || !this.alive) return;
 		await new Promise<void>((resolve) => {
 			const timer = setTimeout(() => server.kill('SIGKILL'), 15_000);
 			server.once('exit', () => {

@@ -245,6 +245,11 @@ export class QueueCluster {
 		return worker;
 	}
 
+	/** Workers whose process runs. */
+	liveWorkers(): N8nInstance[] {
+		return this.workers.filter((worker) => worker.alive);
+	}
+
 	/** Which worker's log says it started the execution. */
 	workerOf(executionId: string): N8nInstance | undefined {
 		const pattern = new RegExp(`Worker started execution ${executionId}\\b`);

@@ -137,7 +137,10 @@ describe('Pause Until Callback: webhook()', () => {
 			input: pausedItems(['a'], nextExecution()),
 			api: cometapi.answer,
 		});
-		expect((await resumeOnCallback.call(hook.ctx)).workflowData).toBeUndefined();
+		const answer = await resumeOnCallback.call(hook.ctx);
+		expect(answer.workflowData).toBeUndefined();
+		// A plain 200: a spoof must not be invited to retry.
+		expect(answer.webhookResponse).toEqual({ received: true, resumed: false, reason: 'not a task of this node' });
 		expect(cometapi.total()).toBe(0);
 	});
 

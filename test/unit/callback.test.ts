@@ -67,6 +67,12 @@ describe('Pause Until Callback: where CometAPI calls back', () => {
 		).toThrow(/Callback URL cannot be used with Wait Mode "Pause Until Callback"/);
 	});
 
+	it('refuses to pause inside an AI Agent (the tool variant of the node)', () => {
+		const fake = fakeContext();
+		fake.ctx.getNode().type = 'n8n-nodes-cometapi-kling.klingCometApiTool';
+		expect(() => callbackUrlForPause(fake.ctx, '', 'https://api.cometapi.com')).toThrow(/AI Agent tool/);
+	});
+
 	it('refuses a local n8n address with a public CometAPI, naming WEBHOOK_URL; allows local with local', () => {
 		for (const local of [
 			'http://localhost:5678',

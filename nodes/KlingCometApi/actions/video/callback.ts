@@ -90,6 +90,13 @@ export function callbackUrlForPause(ctx: IExecuteFunctions, userCallbackUrl: unk
 			'Additional Fields → Callback URL cannot be used with Wait Mode "Pause Until Callback", which sets its own: remove it, or choose "Return Task Immediately"',
 		);
 	}
+	// An AI Agent waits for its tool's answer; it cannot be paused and resumed by a callback.
+	if (/Tool$/.test(ctx.getNode().type)) {
+		throw new ParameterError(
+			'waitMode',
+			'Wait Mode "Pause Until Callback" cannot be used when the node is an AI Agent tool: choose "Return Task Immediately" or "Wait Until Done"',
+		);
+	}
 	const resumeUrl = String(ctx.evaluateExpression('{{ $execution.resumeUrl }}', 0) ?? '');
 	const host = hostOf(resumeUrl);
 	if (!host) {

@@ -14,6 +14,8 @@ const SHOTS: Array<[workflowId: string, nodeName: string, file: string]> = [
 	['klingTextToVideo01', 'Create video', 'create-video-panel.png'],
 	['klingCreateThenGet1', 'Collect video', 'get-task-panel.png'],
 	['klingCreateThenGet1', 'Start video', 'create-no-wait-panel.png'],
+	['klingPauseUntilCb1', 'Create videos', 'create-pause-panel.png'],
+	['klingCallbackPub01', 'Kling video finished', 'trigger-panel.png'],
 ];
 
 async function main() {

@@ -222,17 +222,16 @@ const readsInFlight = new Map<string, Promise<KlingTask>>();
 const seenUnfinished = new Map<string, number>();
 const UNFINISHED_FRESH_MS = 5_000;
 
-/** Tasks whose own final callback this process has handled (bounded; losing one costs a read). */
+/** Tasks whose own final callback this process has confirmed (bounded; forgetting one costs a read). */
 const finalCallbacksHandled = new Set<string>();
 const HANDLED_KEPT = 50_000;
 
-function firstFinalCallback(key: string): boolean {
-	if (finalCallbacksHandled.has(key)) return false;
+function rememberFinalCallback(key: string): void {
+	if (finalCallbacksHandled.has(key)) return;
 	if (finalCallbacksHandled.size >= HANDLED_KEPT) {
 		finalCallbacksHandled.delete(finalCallbacksHandled.values().next().value as string);
 	}
 	finalCallbacksHandled.add(key);
-	return true;
 }
 
 function recentlyUnfinished(key: string, now = Date.now()): boolean {
@@ -333,8 +332,8 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		const known = entry?.task_id ? confirmed.get(entry.task_id) : undefined;
 		return known ? { ...known } : undefined;
 	});
-	// A repeat of a final callback this process already handled (a duplicate or a retry).
-	const repeated = !firstFinalCallback(`${nodeKey}/${hint.taskId}`);
+	// A repeat of a final callback this process already confirmed (a duplicate or a retry).
+	const repeated = finalCallbacksHandled.has(`${nodeKey}/${hint.taskId}`);
 	if (!finished[index]) {
 		let task: KlingTask;
 		try {
@@ -352,6 +351,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		if (!isFinalStatus(task.task_status)) return ignore('not finished yet');
 		finished[index] = { ...task };
 	}
+	rememberFinalCallback(`${nodeKey}/${hint.taskId}`);
 
 	// Check the others in random order, stopping at the first unfinished one.
 	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));

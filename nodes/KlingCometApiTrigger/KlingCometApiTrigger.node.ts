@@ -4,7 +4,7 @@
  *
  * A callback is only a hint: the task is read with the credential and the workflow gets what the
  * API says. Spoofed callbacks (unknown task, another account's task) start nothing, and a task's
- * status starts at most one execution per n8n process (see `claimRecent`). The video is not downloaded here,
+ * status starts at most one execution per n8n instance (see `claimRecent`). The video is not downloaded here,
  * so CometAPI gets its answer within seconds whatever the file size.
  */
 import type {
@@ -42,7 +42,7 @@ const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
 ];
 
 /**
- * Statuses emitted by this process in the last day: the guarantee against duplicates while n8n
+ * Statuses emitted by this n8n instance in the last day: the guarantee against duplicates while n8n
  * runs. Static data is a best-effort backup across restarts: each webhook call loads its own copy
  * and n8n saves each execution's copy, so overlapping executions drop each other's records.
  */
@@ -50,7 +50,7 @@ const recentlyEmitted = new Map<string, number>();
 const RECENT_MS = 24 * 60 * 60_000;
 const RECENT_KEPT = 50_000;
 
-/** True the first time a key is claimed within RECENT_MS in this process. */
+/** True the first time a key is claimed within RECENT_MS in this n8n instance. */
 function claimRecent(key: string, now = Date.now()): boolean {
 	for (const [old, expires] of recentlyEmitted) {
 		if (expires > now && recentlyEmitted.size < RECENT_KEPT) break;

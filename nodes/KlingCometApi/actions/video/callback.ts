@@ -13,7 +13,7 @@
  * - A callback is a hint: `webhook()` reads the tasks with the credential and resumes only when
  *   every task has finished, answering every other callback without resuming. n8n saves nothing
  *   between callbacks, so it reads the named task, then the others in random order, stopping at
- *   the first unfinished one; tasks this process already read as finished are not read again.
+ *   the first unfinished one; tasks this n8n instance already read as finished are not read again.
  * - On resume the node runs again (its `execute()`), with the finished tasks as input items, so
  *   downloads, errors and Continue On Fail behave exactly as with "Wait Until Done".
  */
@@ -205,24 +205,24 @@ export function resumedTasks(ctx: IExecuteFunctions, items: INodeExecutionData[]
 }
 
 /**
- * Tasks this n8n process has itself read as finished, per paused node. Only our own reads go in
+ * Tasks this n8n instance has itself read as finished, per paused node. Only our own reads go in
  * (a final task never changes), so it is a cache, not a source of truth: after a restart, or on
- * another webhook process, the tasks are simply read again. Without it every callback would read
+ * another webhook instance, the tasks are simply read again. Without it every callback would read
  * every finished task again, and a burst of callbacks would read the same tasks many times.
  */
 const confirmedByNode = new Map<string, Map<string, KlingTask>>();
 const CONFIRMED_NODES_KEPT = 500;
-/** Reads in flight in this process: simultaneous callbacks (duplicates) share one read per task. */
+/** Reads in flight in this n8n instance: simultaneous callbacks (duplicates) share one read per task. */
 const readsInFlight = new Map<string, Promise<KlingTask>>();
 /**
- * When this process last read a task as unfinished. For a few seconds, a repeated final callback
+ * When this n8n instance last read a task as unfinished. For a few seconds, a repeated final callback
  * stops there without reading; the first final callback of every task always reads the others,
  * so a lost final callback is still caught by the next task's.
  */
 const seenUnfinished = new Map<string, number>();
 const UNFINISHED_FRESH_MS = 5_000;
 
-/** Tasks whose own final callback this process has confirmed (bounded; forgetting one costs a read). */
+/** Tasks whose own final callback this n8n instance has confirmed (bounded; forgetting one costs a read). */
 const finalCallbacksHandled = new Set<string>();
 const HANDLED_KEPT = 50_000;
 
@@ -332,7 +332,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		const known = entry?.task_id ? confirmed.get(entry.task_id) : undefined;
 		return known ? { ...known } : undefined;
 	});
-	// A repeat of a final callback this process already confirmed (a duplicate or a retry).
+	// A repeat of a final callback this n8n instance already confirmed (a duplicate or a retry).
 	const repeated = finalCallbacksHandled.has(`${nodeKey}/${hint.taskId}`);
 	if (!finished[index]) {
 		let task: KlingTask;

@@ -6,57 +6,22 @@
  */
 import { freePort, N8nInstance } from '../tools/n8n/instance';
 import { N8N_VERSIONS, provisionN8n } from '../tools/n8n/provision';
+import { klingWorkflow } from '../tools/n8n/workflows';
 import type { Simulator } from '../tools/simulator/server';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const CREDENTIAL = { id: 'bench-cometapi', name: 'CometAPI (bench)' };
 
 function workflow(id: string, items: number, taskMs: number, kling: Record<string, unknown>) {
-	return {
+	return klingWorkflow({
 		id,
-		name: id,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			{
-				id: `${id}-t`,
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
-			{
-				id: `${id}-c`,
-				name: 'Prompts',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: {
-					jsCode: `return Array.from({ length: ${items} }, (_, i) => ({ json: { prompt: 'bench clip ' + i + ' [sim:ms=${taskMs}]' } }));`,
-				},
-			},
-			{
-				id: `${id}-k`,
-				name: 'Create video',
-				type: 'n8n-nodes-cometapi-kling.klingCometApi',
-				typeVersion: 1,
-				position: [400, 0],
-				parameters: {
-					resource: 'video',
-					operation: 'create',
-					prompt: '={{ $json.prompt }}',
-					model: 'kling-v1',
-					...kling,
-				},
-				credentials: { cometApiKlingApi: CREDENTIAL },
-			},
-		],
-		connections: {
-			Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
-			Prompts: { main: [[{ node: 'Create video', type: 'main', index: 0 }]] },
-		},
-	};
+		trigger: { kind: 'manual' },
+		code: `return Array.from({ length: ${items} }, (_, i) => ({ json: { prompt: 'bench clip ' + i + ' [sim:ms=${taskMs}]' } }));`,
+		codeName: 'Prompts',
+		kling: { operation: 'create', prompt: '={{ $json.prompt }}', ...kling },
+		klingName: 'Create video',
+		credential: CREDENTIAL,
+	});
 }
 
 export interface WaitModeResult {

@@ -10,12 +10,12 @@ import path from 'node:path';
 import { freePort, N8nInstance } from '../../tools/n8n/instance';
 import { N8N_VERSIONS, provisionN8n } from '../../tools/n8n/provision';
 import { readExample } from '../../tools/paths';
+import { itemsFromPrompts, klingWorkflow } from '../../tools/n8n/workflows';
 import type { Simulator, SimulatorOptions } from '../../tools/simulator/server';
 import { createSimulator } from '../../tools/simulator/server';
 
 const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 const CREDENTIAL = { id: 'cometapi-kling', name: 'CometAPI (Kling) account' };
-const KLING = 'n8n-nodes-cometapi-kling.klingCometApi';
 const SIM_DEFAULTS: SimulatorOptions = {
 	submittedMs: 300,
 	taskMs: 3000,
@@ -30,80 +30,24 @@ const SIM_DEFAULTS: SimulatorOptions = {
 type Workflow = Record<string, any>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Manual Trigger → Code (one item per prompt) → Create video → Publish (NoOp). */
+/** Manual (or webhook) trigger → Prompts (one item per prompt) → Create video → Publish (NoOp). */
 function pauseWorkflow(
 	id: string,
 	prompts: string[],
 	create: Record<string, unknown> = {},
 	extra: { trigger?: 'manual' | 'webhook'; onError?: string } = {},
 ): Workflow {
-	const trigger =
-		extra.trigger === 'webhook'
-			? {
-					id: `${id}-t`,
-					name: 'Start',
-					type: 'n8n-nodes-base.webhook',
-					typeVersion: 2,
-					position: [0, 0],
-					webhookId: `${id}-hook`,
-					parameters: { httpMethod: 'POST', path: `start-${id}`, responseMode: 'onReceived' },
-				}
-			: {
-					id: `${id}-t`,
-					name: 'Start',
-					type: 'n8n-nodes-base.manualTrigger',
-					typeVersion: 1,
-					position: [0, 0],
-					parameters: {},
-				};
-	return {
+	return klingWorkflow({
 		id,
-		name: `Pause ${id}`,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		nodes: [
-			trigger,
-			{
-				id: `${id}-c`,
-				name: 'Prompts',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [200, 0],
-				parameters: { jsCode: `return ${JSON.stringify(prompts)}.map((prompt) => ({ json: { prompt } }));` },
-			},
-			{
-				id: `${id}-k`,
-				name: 'Create video',
-				type: KLING,
-				typeVersion: 1,
-				position: [400, 0],
-				parameters: {
-					resource: 'video',
-					operation: 'create',
-					prompt: '={{ $json.prompt }}',
-					model: 'kling-v1',
-					waitMode: 'callback',
-					timeout: 10,
-					...create,
-				},
-				credentials: { cometApiKlingApi: CREDENTIAL },
-				...(extra.onError ? { onError: extra.onError } : {}),
-			},
-			{
-				id: `${id}-p`,
-				name: 'Publish',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [600, 0],
-				parameters: {},
-			},
-		],
-		connections: {
-			Start: { main: [[{ node: 'Prompts', type: 'main', index: 0 }]] },
-			Prompts: { main: [[{ node: 'Create video', type: 'main', index: 0 }]] },
-			'Create video': { main: [[{ node: 'Publish', type: 'main', index: 0 }]] },
-		},
-	};
+		trigger: extra.trigger === 'webhook' ? { kind: 'webhook', path: `start-${id}` } : { kind: 'manual' },
+		code: itemsFromPrompts(prompts),
+		codeName: 'Prompts',
+		kling: { operation: 'create', prompt: '={{ $json.prompt }}', waitMode: 'callback', timeout: 10, ...create },
+		klingName: 'Create video',
+		onError: extra.onError,
+		after: 'Publish',
+		credential: CREDENTIAL,
+	});
 }
 
 function nodeRuns(execution: { data: any }, name: string): any[] {

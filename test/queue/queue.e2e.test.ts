@@ -11,57 +11,20 @@ import { N8N_VERSIONS, provisionN8n } from '../../tools/n8n/provision';
 import type { Service } from '../../tools/n8n/queue';
 import { QueueCluster, queueSkipReason, startPostgres, startRedis } from '../../tools/n8n/queue';
 import { readExample } from '../../tools/paths';
+import { klingWorkflow } from '../../tools/n8n/workflows';
 import type { Simulator } from '../../tools/simulator/server';
 import { createSimulator } from '../../tools/simulator/server';
 
 const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 const CREDENTIAL = { id: 'cometapi-kling', name: 'CometAPI (Kling) account' };
-const KLING = 'n8n-nodes-cometapi-kling.klingCometApi';
 const WORKERS = 2;
 const CONCURRENCY = 5;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type Workflow = Record<string, any>;
 
-/** Webhook (POST /webhook/<path>, answers at once) → Code? → Kling node. */
-function hookWorkflow(id: string, hookPath: string, kling: Record<string, unknown>, code?: string): Workflow {
-	const nodes: Workflow[] = [
-		{
-			id: `${id}-h`,
-			name: 'Start',
-			type: 'n8n-nodes-base.webhook',
-			typeVersion: 2,
-			position: [0, 0],
-			webhookId: `${id}-hook`,
-			parameters: { httpMethod: 'POST', path: hookPath, responseMode: 'onReceived' },
-		},
-	];
-	if (code) {
-		nodes.push({
-			id: `${id}-c`,
-			name: 'Items',
-			type: 'n8n-nodes-base.code',
-			typeVersion: 2,
-			position: [200, 0],
-			parameters: { jsCode: code },
-		});
-	}
-	nodes.push({
-		id: `${id}-k`,
-		name: 'Kling',
-		type: KLING,
-		typeVersion: 1,
-		position: [400, 0],
-		parameters: { resource: 'video', model: 'kling-v1', ...kling },
-		credentials: { cometApiKlingApi: CREDENTIAL },
-	});
-	const connections: Workflow = code
-		? {
-				Start: { main: [[{ node: 'Items', type: 'main', index: 0 }]] },
-				Items: { main: [[{ node: 'Kling', type: 'main', index: 0 }]] },
-			}
-		: { Start: { main: [[{ node: 'Kling', type: 'main', index: 0 }]] } };
-	return { id, name: id, active: false, settings: { executionOrder: 'v1' }, nodes, connections };
-}
+/** Webhook (POST /webhook/<path>, answers at once) → Items (Code)? → Kling. */
+const hookWorkflow = (id: string, hookPath: string, kling: Record<string, unknown>, code?: string): Workflow =>
+	klingWorkflow({ id, trigger: { kind: 'webhook', path: hookPath }, code, kling, credential: CREDENTIAL });
 
 const manyItems = `return Array.from({ length: $json.body.count }, (_, i) => ({ json: { prompt: $json.body.prefix + ' ' + i + ' [sim:ms=' + $json.body.ms + ']' } }));`;
 const workflows = {

@@ -4,7 +4,7 @@
  * continueOnFail and cancellation. n8n's own NodeTestHarness is not published, so this is ours.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -61,12 +61,31 @@ class TestTrigger implements INodeType {
 		defaults: { name: 'Trigger' },
 		inputs: [],
 		outputs: ['main'],
-		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[{}]' }],
+		properties: [
+			{ displayName: 'Items', name: 'items', type: 'json', default: '[{}]' },
+			{ displayName: 'Files', name: 'files', type: 'json', default: '[]' },
+		],
 	} as unknown as INodeType['description'];
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		const items = JSON.parse(this.getNodeParameter('items', 0) as string) as IDataObject[];
-		return [items.map((json, i) => ({ json, pairedItem: { item: i } }))];
+		const files = JSON.parse(this.getNodeParameter('files', 0, '[]') as string) as Array<Record<string, InputFile>>;
+		return [
+			await Promise.all(
+				items.map(async (json, i) => {
+					const binary: Record<string, IBinaryData> = {};
+					// Streamed in, as Read Files From Disk does: in filesystem mode the file never sits in memory.
+					for (const [property, file] of Object.entries(files[i] ?? {})) {
+						binary[property] = await this.helpers.prepareBinaryData(
+							createReadStream(file.path),
+							file.fileName ?? path.basename(file.path),
+							file.mimeType,
+						);
+					}
+					return { json, ...(Object.keys(binary).length ? { binary } : {}), pairedItem: { item: i } };
+				}),
+			),
+		];
 	}
 }
 
@@ -164,11 +183,20 @@ export function removeEngineStorage() {
 	rmSync(STORAGE_ROOT, { recursive: true, force: true });
 }
 
+/** A file the trigger puts into an input item's binary field. */
+export interface InputFile {
+	path: string;
+	fileName?: string;
+	mimeType?: string;
+}
+
 export interface RunOptions {
 	parameters: IDataObject;
 	credentials: { apiKey: string; baseUrl: string };
 	/** One input item per entry; defaults to a single empty item. */
 	items?: IDataObject[];
+	/** Binary fields per input item (by index), e.g. [{ data: { path: 'photo.jpg' } }]. */
+	files?: Array<Record<string, InputFile>>;
 	continueOnFail?: boolean;
 	/** Cancels the execution this many ms after it started (the editor's "Stop" button). */
 	cancelAfterMs?: number;
@@ -202,7 +230,7 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		type: TRIGGER_TYPE,
 		typeVersion: 1,
 		position: [0, 0],
-		parameters: { items: JSON.stringify(options.items ?? [{}]) },
+		parameters: { items: JSON.stringify(options.items ?? [{}]), files: JSON.stringify(options.files ?? []) },
 	};
 	const workflow = new Workflow({
 		id: 'test',

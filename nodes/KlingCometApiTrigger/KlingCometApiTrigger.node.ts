@@ -22,11 +22,12 @@ import { isFinalStatus } from '../KlingCometApi/helpers/polling';
 import { credentialSecrets, Redactor } from '../KlingCometApi/helpers/redaction';
 import { respond } from '../KlingCometApi/helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../KlingCometApi/transport';
-import { checkCredentials, CREDENTIAL_TYPE, klingRequest, TEXT2VIDEO_PATH } from '../KlingCometApi/transport';
+import type { TaskKind } from '../KlingCometApi/transport';
+import { checkCredentials, CREDENTIAL_TYPE, klingRequest, TASK_KINDS, taskPath } from '../KlingCometApi/transport';
 import { callbackTask } from '../KlingCometApi/transport/response';
-import { isTransientRead } from '../KlingCometApi/transport/verdicts';
+import { isTaskNotFound, isTransientRead } from '../KlingCometApi/transport/verdicts';
 
-/** One read per callback, answered well within the few seconds a sender waits. */
+/** All reads of one callback (one per task kind at most), answered well within the few seconds a sender waits. */
 const READ_MS = 8_000;
 /** Task statuses remembered per trigger node (in workflow static data) to drop repeated callbacks. */
 const EMITTED_KEPT = 2000;
@@ -143,20 +144,28 @@ async function onCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData>
 	if (!check.ok) return ignore('the credential is not usable');
 	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
 
-	const answer = await klingRequest(
-		ctx,
-		{ method: 'GET', path: `${TEXT2VIDEO_PATH}/${encodeURIComponent(hint.taskId)}`, taskId: hint.taskId },
-		{ deadline: Date.now() + READ_MS },
-	);
-	if (!answer.ok) {
-		if (isTransientRead(answer.failure)) {
+	// A callback does not say which kind of task it is about: each kind is read under its own path.
+	const deadline = Date.now() + READ_MS;
+	let answer: Awaited<ReturnType<typeof klingRequest>> | undefined;
+	let taskKind: TaskKind = TASK_KINDS[0];
+	for (const kind of TASK_KINDS) {
+		taskKind = kind;
+		answer = await klingRequest(
+			ctx,
+			{ method: 'GET', path: `${taskPath(kind)}/${encodeURIComponent(hint.taskId)}`, taskId: hint.taskId },
+			{ deadline },
+		);
+		if (answer.ok || !isTaskNotFound(answer.failure)) break;
+	}
+	if (!answer!.ok) {
+		if (isTransientRead(answer!.failure)) {
 			return respond(ctx, { status: 503, body: { received: true, started: false, reason: 'could not read the task' } });
 		}
 		// CometAPI does not know this task for this credential: a spoof, or another account's task.
 		ctx.logger.info(redactor.text(`Kling (CometAPI) Trigger: ignored a callback for unknown task ${hint.taskId}`));
 		return ignore('unknown task');
 	}
-	const task: KlingTask = { ...answer.data, task_id: hint.taskId };
+	const task: KlingTask = { ...answer!.data, task_id: hint.taskId, task_kind: taskKind };
 	if (typeof task.task_status !== 'string' || !wanted(events, task.task_status)) return ignore('status not wanted');
 
 	const key = `${task.task_id}:${task.task_status}`;

@@ -69,9 +69,14 @@ describe('node description: the contract with the editor and with workflows', ()
 		expect(events.default).toBe('finished');
 	});
 
-	it('offers Create Video and Get Task on the video resource', () => {
+	it('offers the three Create operations and Get Task on the video resource', () => {
 		const operation = description.properties.find((p) => p.name === 'operation')!;
-		expect(operation.options!.map((o) => (o as { value: string }).value)).toEqual(['create', 'get']);
+		expect(operation.options!.map((o) => (o as { value: string }).value)).toEqual([
+			'create',
+			'imageToVideo',
+			'multiImageToVideo',
+			'get',
+		]);
 		expect(operation.default).toBe('create');
 	});
 
@@ -100,11 +105,62 @@ describe('node description: the contract with the editor and with workflows', ()
 	it('waits by default after Create, not after Get; "none" hides the poll settings', () => {
 		const waitModes = description.properties.filter((p) => p.name === 'waitMode');
 		const byOp = Object.fromEntries(waitModes.map((p) => [p.displayOptions!.show!.operation![0], p.default]));
-		expect(byOp).toEqual({ create: 'poll', get: 'none' });
+		expect(byOp).toEqual({ create: 'poll', imageToVideo: 'poll', multiImageToVideo: 'poll', get: 'none' });
 		const createNone = names(visible({ resource: 'video', operation: 'create', waitMode: 'none', download: true }));
 		expect(createNone).not.toEqual(expect.arrayContaining(['pollInterval']));
 		expect(createNone).not.toContain('timeout');
 		expect(createNone).not.toContain('download');
+	});
+
+	it('image to video: start frame from a binary field by default, optional end frame, no aspect ratio', () => {
+		const shown = names(
+			visible({
+				resource: 'video',
+				operation: 'imageToVideo',
+				waitMode: 'poll',
+				download: true,
+				imageSource: 'binary',
+				endFrameSource: 'none',
+			}),
+		);
+		expect(shown).toEqual(
+			expect.arrayContaining(['prompt', 'model', 'imageSource', 'imageBinaryProperty', 'endFrameSource', 'waitMode']),
+		);
+		expect(shown).not.toContain('imageUrl');
+		expect(shown).not.toContain('endFrameBinaryProperty');
+		const prompt = description.properties.find(
+			(p) => p.name === 'prompt' && p.displayOptions?.show?.operation?.[0] === 'imageToVideo',
+		)!;
+		expect(prompt.required).toBe(false);
+		const withEnd = names(
+			visible({ resource: 'video', operation: 'imageToVideo', imageSource: 'url', endFrameSource: 'binary' }),
+		);
+		expect(withEnd).toEqual(expect.arrayContaining(['imageUrl', 'endFrameBinaryProperty']));
+		const fields = description.properties.find(
+			(p) => p.name === 'additionalFields' && p.displayOptions?.show?.operation?.[0] === 'imageToVideo',
+		)!;
+		const fieldNames = (fields.options as Array<{ name: string }>).map((o) => o.name);
+		expect(fieldNames).not.toContain('aspectRatio');
+		expect(fieldNames).toEqual(expect.arrayContaining(['cameraControl', 'duration', 'mode', 'negativePrompt']));
+	});
+
+	it('several images: a list of 2 to 4, kling-v1-6 by default; Get Task has a Task Kind, "auto" by default', () => {
+		const shown = names(visible({ resource: 'video', operation: 'multiImageToVideo', waitMode: 'poll' }));
+		expect(shown).toEqual(expect.arrayContaining(['prompt', 'model', 'images']));
+		const images = description.properties.find((p) => p.name === 'images')!;
+		expect(images.typeOptions).toMatchObject({ multipleValues: true, maxAllowedFields: 4 });
+		const model = description.properties.find(
+			(p) => p.name === 'model' && p.displayOptions?.show?.operation?.[0] === 'multiImageToVideo',
+		)!;
+		expect(model.default).toBe('kling-v1-6');
+		const kind = description.properties.find((p) => p.name === 'taskKind')!;
+		expect(kind.default).toBe('auto');
+		expect(kind.options!.map((o) => (o as { value: string }).value)).toEqual([
+			'auto',
+			'text2video',
+			'image2video',
+			'multi-image2video',
+		]);
 	});
 
 	it('has the documented defaults: 10 s interval, 20 min timeout, download into "data"', () => {

@@ -34,6 +34,35 @@ describe('Kling (CometAPI) Trigger', () => {
 		expect(hook.apiRequests()[0].url).toMatch(/\/kling\/v1\/videos\/text2video\/t1$/);
 	});
 
+	it('an image-to-video task (the callback does not say its kind) is found under its own path', async () => {
+		const call = triggerNode();
+		const { hook, answer } = call({ task_id: 't1', task_status: 'succeed' }, [
+			klingError(404, 1203, 'task not found'),
+			ok(task('succeed')),
+		]);
+		const result = await answer;
+		expect(result.workflowData![0][0].json).toMatchObject({ task_id: 't1', task_kind: 'image2video' });
+		expect(hook.apiRequests().map((r) => r.url.replace(/^.*\/videos\//, ''))).toEqual([
+			'text2video/t1',
+			'image2video/t1',
+		]);
+	});
+
+	it('a task unknown under every kind starts nothing; a failed read of one kind is not taken for "unknown"', async () => {
+		const unknown = triggerNode()({ task_id: 'forged', task_status: 'succeed' }, [
+			klingError(404, 1203, 'task not found'),
+		]);
+		expect((await unknown.answer).webhookResponse).toMatchObject({ started: false, reason: 'unknown task' });
+		expect(unknown.hook.apiRequests()).toHaveLength(3);
+		const down = triggerNode()({ task_id: 't2', task_status: 'succeed' }, [
+			klingError(404, 1203, 'task not found'),
+			klingError(503, 5001, 'maintenance'),
+		]);
+		expect(await down.answer).toEqual({ noWebhookResponse: true });
+		expect(down.hook.answered.status).toBe(503);
+		expect(down.hook.apiRequests()).toHaveLength(2);
+	});
+
 	it('starts nothing for a non-final callback and does not even read it', async () => {
 		const { hook, answer } = triggerNode()({ task_id: 't1', task_status: 'processing' }, []);
 		expect((await answer).workflowData).toBeUndefined();

@@ -42,6 +42,10 @@ export interface SimRequest {
 	authHeader?: boolean;
 	fault?: string;
 	body?: Record<string, unknown>;
+	/** Creates and reads: text2video, image2video or multi-image2video (from the path). */
+	taskKind?: string;
+	/** Image creates: each image field as a URL, or {base64Bytes, sha256, format, width, height}. */
+	images?: Record<string, unknown>;
 }
 
 export interface SimEvent {
@@ -89,7 +93,10 @@ export interface Simulator {
 	cdnUrl: string;
 	apiKey: string;
 	config: Required<Omit<SimulatorOptions, 'port' | 'cdnPort'>>;
-	tasks: Map<string, { id: string; status: string; model: string; body: Record<string, unknown>; expiresAt?: number }>;
+	tasks: Map<
+		string,
+		{ id: string; kind: string; status: string; model: string; body: Record<string, unknown>; expiresAt?: number }
+	>;
 	requests: SimRequest[];
 	events: SimEvent[];
 	callbacks: SimCallback[];

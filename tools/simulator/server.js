@@ -25,12 +25,17 @@ const crypto = require('node:crypto');
 const FIXTURE = path.join(__dirname, 'sample.mp4');
 const DEFAULT_KEY = 'sk-sim-local-0123456789abcdef';
 const TEXT2VIDEO = '/kling/v1/videos/text2video';
+/** Create paths: POST /kling/v1/videos/<kind>; a task is read only under its own kind. */
+const CREATE_PATH = /^\/kling\/v1\/videos\/(text2video|image2video|multi-image2video)$/;
+const READ_PATH = /^\/kling\/v1\/videos\/(text2video|image2video|multi-image2video)\/([^/]+)$/;
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 // The node's own list of models, ratios and camera settings: one source for both.
 const catalog = require('../../nodes/KlingCometApi/helpers/kling-catalog.json');
 const KNOWN_MODELS = catalog.models;
 const RATIOS = catalog.aspectRatios;
 const CAMERA_TYPES = catalog.cameraTypes;
 const AXES = catalog.cameraAxes;
+const MULTI_IMAGE_MODELS = catalog.multiImageModels;
 const FAULT_TYPES = [
 	'rate429',
 	'concurrency1303',
@@ -78,6 +83,71 @@ function trickle(res, status, text, everyMs) {
 function directive(prompt, name) {
 	const match = new RegExp(`\\[sim:${name}(?:=([^\\]]+))?\\]`).exec(prompt || '');
 	return match ? (match[1] ?? true) : undefined;
+}
+
+/** Format and pixel size of a JPG or PNG, written independently of the node's parser. */
+function imageInfo(buffer) {
+	if (buffer.length >= 24 && buffer.readUInt32BE(0) === 0x89504e47 && buffer.toString('latin1', 12, 16) === 'IHDR') {
+		return { format: 'png', width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
+	}
+	if (buffer[0] === 0xff && buffer[1] === 0xd8) {
+		let i = 2;
+		while (i + 9 < buffer.length) {
+			if (buffer[i] !== 0xff) return undefined;
+			const marker = buffer[i + 1];
+			if (marker === 0xff) {
+				i++;
+				continue;
+			}
+			const length = buffer.readUInt16BE(i + 2);
+			if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
+				return { format: 'jpeg', height: buffer.readUInt16BE(i + 5), width: buffer.readUInt16BE(i + 7) };
+			}
+			i += 2 + length;
+		}
+	}
+	return undefined;
+}
+
+/** Kling's rules for one image (jpg/png, <= 10 MB, >= 300 px per side, 1:2.5..2.5:1); a message when broken. */
+function imageProblem(field, buffer) {
+	if (buffer.length > MAX_IMAGE_BYTES) return `${field} exceeds 10MB`;
+	const info = imageInfo(buffer);
+	if (!info) return `${field} is not a valid jpg/png image`;
+	if (Math.min(info.width, info.height) < 300) return `${field} resolution must be at least 300x300px`;
+	const ratio = info.width / info.height;
+	if (ratio > 2.5 || ratio < 0.4) return `${field} aspect ratio must be between 1:2.5 and 2.5:1`;
+	return undefined;
+}
+
+/** An image field as Kling takes it: an http(s) URL it downloads, or base64 without a data: prefix. */
+async function loadImage(field, value) {
+	if (typeof value !== 'string' || !value) return { problem: `${field} is required` };
+	if (/^https?:\/\//.test(value)) {
+		try {
+			const response = await fetch(value, { signal: AbortSignal.timeout(5000) });
+			if (!response.ok) return { problem: `${field} could not be downloaded (HTTP ${response.status})` };
+			const buffer = Buffer.from(await response.arrayBuffer());
+			return { buffer, problem: imageProblem(field, buffer) };
+		} catch (error) {
+			return { problem: `${field} could not be downloaded (${error.message})` };
+		}
+	}
+	if (value.startsWith('data:')) return { problem: `${field} base64 must not carry a data: prefix` };
+	if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return { problem: `${field} is neither a URL nor base64` };
+	const buffer = Buffer.from(value, 'base64');
+	return { buffer, problem: imageProblem(field, buffer) };
+}
+
+/** What the request log keeps of an image: its size and digest, not megabytes of base64. */
+function imageSummary(value, buffer) {
+	if (/^https?:\/\//.test(value)) return value;
+	const info = buffer && imageInfo(buffer);
+	return {
+		base64Bytes: buffer ? buffer.length : 0,
+		sha256: buffer ? crypto.createHash('sha256').update(buffer).digest('hex') : undefined,
+		...(info || {}),
+	};
 }
 
 async function createSimulator(options = {}) {
@@ -337,10 +407,12 @@ async function createSimulator(options = {}) {
 		}
 	}
 
-	function validateCreate(body) {
+	function validateCreate(body, kind = 'text2video') {
 		if (!body || typeof body !== 'object') return [1200, 'Request body must be a JSON object'];
-		if (typeof body.prompt !== 'string' || !body.prompt.trim()) return [1201, 'prompt is required'];
-		if (body.prompt.length > config.maxPromptLength)
+		if (kind === 'image2video' && body.prompt === undefined) {
+			// Optional for image-to-video.
+		} else if (typeof body.prompt !== 'string' || !body.prompt.trim()) return [1201, 'prompt is required'];
+		else if (body.prompt.length > config.maxPromptLength)
 			return [1201, `prompt must not exceed ${config.maxPromptLength} characters`];
 		if (
 			body.negative_prompt !== undefined &&
@@ -381,6 +453,50 @@ async function createSimulator(options = {}) {
 		if (body.external_task_id !== undefined && externalIds.has(body.external_task_id)) {
 			return [1201, 'external_task_id already exists'];
 		}
+		if (kind === 'text2video' && (body.image || body.image_tail || body.image_list)) {
+			return [1201, 'text2video does not take images'];
+		}
+		if (kind === 'image2video') {
+			if (!body.image && !body.image_tail) return [1201, 'image and image_tail cannot both be empty'];
+			if (body.aspect_ratio !== undefined) return [1201, 'aspect_ratio is not a parameter of image2video'];
+			const features = [
+				body.image_tail && 'image_tail',
+				(body.static_mask || body.dynamic_masks) && 'masks',
+				body.camera_control && 'camera_control',
+			].filter(Boolean);
+			if (features.length > 1) return [1201, `${features.join(', ')} cannot be used together`];
+		}
+		if (kind === 'multi-image2video') {
+			const list = body.image_list;
+			if (!Array.isArray(list) || list.length < 2 || list.length > 4)
+				return [1201, 'image_list must hold 2 to 4 images'];
+			if (body.model_name && !MULTI_IMAGE_MODELS.includes(body.model_name))
+				return [1201, `model_name ${body.model_name} does not support multi-image2video`];
+			if (body.aspect_ratio !== undefined && !catalog.multiImageAspectRatios.includes(body.aspect_ratio))
+				return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
+			if (body.camera_control !== undefined) return [1201, 'camera_control is not a parameter of multi-image2video'];
+		}
+		return undefined;
+	}
+
+	/** Loads and checks every image of a create; the request log gets summaries instead of base64. */
+	async function checkImages(body, kind, record) {
+		const fields =
+			kind === 'image2video'
+				? ['image', 'image_tail'].filter((f) => body[f] !== undefined).map((f) => [f, body[f]])
+				: kind === 'multi-image2video'
+					? (body.image_list || []).map((entry, k) => [`image_list[${k}].image`, entry && entry.image])
+					: [];
+		const summary = {};
+		for (const [field, value] of fields) {
+			const loaded = await loadImage(field, value);
+			summary[field] = typeof value === 'string' ? imageSummary(value, loaded.buffer) : value;
+			if (loaded.problem) {
+				record.images = summary;
+				return loaded.problem;
+			}
+		}
+		record.images = summary;
 		return undefined;
 	}
 
@@ -390,14 +506,15 @@ async function createSimulator(options = {}) {
 		return n;
 	}
 
-	function createTask(body) {
-		const prompt = body.prompt;
+	function createTask(body, kind = 'text2video') {
+		const prompt = body.prompt || '';
 		const id = `${Date.now().toString(36)}${crypto.randomBytes(6).toString('hex')}`;
 		const ms = Number(directive(prompt, 'ms')) || config.taskMs;
 		const size = Number(directive(prompt, 'size')) || undefined;
 		const task = {
 			id,
 			serial: tasks.size,
+			kind,
 			body,
 			// Kling silently ignores a field named `model`: without model_name it runs kling-v1.
 			model: body.model_name || 'kling-v1',
@@ -483,11 +600,28 @@ async function createSimulator(options = {}) {
 		if (url.pathname.startsWith('/__sim/')) return handleControl(req, res, url);
 
 		if (req.method === 'GET' && url.pathname === '/v1/models') record.kind = 'models';
-		else if (req.method === 'POST' && url.pathname === TEXT2VIDEO) record.kind = 'create';
-		else if (req.method === 'GET' && /^\/kling\/v1\/[^/]+\/[^/]+\/[^/]+$/.test(url.pathname)) record.kind = 'read';
+		else if (req.method === 'POST' && CREATE_PATH.test(url.pathname)) {
+			record.kind = 'create';
+			record.taskKind = CREATE_PATH.exec(url.pathname)[1];
+		} else if (req.method === 'GET' && /^\/kling\/v1\/[^/]+\/[^/]+\/[^/]+$/.test(url.pathname)) record.kind = 'read';
 
 		const body = req.method === 'POST' ? await readJson(req) : { ok: true, value: undefined };
 		record.body = body.value;
+		// Keep the log small: images are recorded as summaries (see checkImages), not as base64.
+		if (record.body && typeof record.body === 'object' && record.kind === 'create') {
+			const { image, image_tail, image_list, ...rest } = record.body;
+			record.body = rest;
+			if (image !== undefined)
+				record.body.image = typeof image === 'string' && /^https?:/.test(image) ? image : '<image>';
+			if (image_tail !== undefined)
+				record.body.image_tail = typeof image_tail === 'string' && /^https?:/.test(image_tail) ? image_tail : '<image>';
+			if (image_list !== undefined)
+				record.body.image_list = Array.isArray(image_list)
+					? image_list.map((e) => ({
+							image: typeof e?.image === 'string' && /^https?:/.test(e.image) ? e.image : '<image>',
+						}))
+					: image_list;
+		}
 		const fault = takeFault(record.kind);
 		record.fault = fault?.type;
 		if (fault && fault.type !== 'reset' && fault.type !== 'nocode' && (await applyFault(fault, req, res))) return;
@@ -512,20 +646,23 @@ async function createSimulator(options = {}) {
 					},
 				});
 			}
-			const invalid = validateCreate(value);
+			const invalid = validateCreate(value, record.taskKind);
 			if (invalid) return klingError(res, 400, invalid[0], invalid[1]);
-			if (directive(value.prompt, 'unsafe'))
+			const badImage = await checkImages(value, record.taskKind, record);
+			if (badImage) return klingError(res, 400, 1201, badImage);
+			if (directive(value.prompt || '', 'unsafe'))
 				return klingError(res, 400, 1301, 'The prompt triggers the content safety policy');
-			if (directive(value.prompt, 'nobalance')) return klingError(res, 429, 1102, 'Account balance is insufficient');
+			if (directive(value.prompt || '', 'nobalance'))
+				return klingError(res, 429, 1102, 'Account balance is insufficient');
 			if (activeTaskCount() >= config.maxConcurrentTasks) {
 				return klingError(res, 429, 1303, 'Parallel task limit exceeded for this account', { 'Retry-After': '1' });
 			}
-			const task = createTask(value);
+			const task = createTask(value, record.taskKind);
 			record.taskId = task.id;
 			// A reset after the task exists: the client cannot know whether it was created.
 			if (fault?.type === 'reset') return void req.socket.destroy();
 			const created = publicTask(task, { forCreate: true });
-			if (directive(value.prompt, 'badid')) created.task_id = '../../tmp/evil';
+			if (directive(value.prompt || '', 'badid')) created.task_id = '../../tmp/evil';
 			// Quirk seen in the wild: a 200 without `code` (or with code 200 / "success").
 			if (fault?.type === 'nocode')
 				return send(res, 200, {
@@ -540,7 +677,10 @@ async function createSimulator(options = {}) {
 			record.taskId = id;
 			if (fault?.type === 'reset') return void req.socket.destroy();
 			const task = tasks.get(id) || [...tasks.values()].find((t) => t.externalTaskId === id);
-			if (!task) return klingError(res, 404, 1203, `task ${id} not found`);
+			// Like Kling: a task is known only under the kind it was created with.
+			const readKind = READ_PATH.exec(url.pathname)?.[1];
+			record.taskKind = readKind;
+			if (!task || (readKind && task.kind !== readKind)) return klingError(res, 404, 1203, `task ${id} not found`);
 			return send(res, 200, envelope(publicTask(task)));
 		}
 		if (fault?.type === 'reset') return void req.socket.destroy();

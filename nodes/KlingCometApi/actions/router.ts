@@ -12,7 +12,7 @@ import type { LedgerEntry } from '../helpers/ledger';
 import { TaskLedger } from '../helpers/ledger';
 import { credentialSecrets, Redactor } from '../helpers/redaction';
 import { isFinalStatus } from '../helpers/polling';
-import type { CometApiCredentials, KlingTask } from '../transport';
+import type { CometApiCredentials, KlingTask, TaskKind } from '../transport';
 import { checkCredentials, CREDENTIAL_TYPE } from '../transport';
 import type { AwaitingCallback, ItemContext, Operation } from './types';
 import { isAwaitingCallback } from './types';
@@ -57,7 +57,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const prepared: unknown[] = new Array(items.length);
 	for (let i = 0; i < items.length; i++) {
 		try {
-			prepared[i] = op.prepare.call(this, i, { baseUrl });
+			prepared[i] = await op.prepare.call(this, i, { baseUrl });
 		} catch (error) {
 			const itemError = redactor.error(new NodeOperationError(this.getNode(), error as Error, { itemIndex: i }));
 			if (!continueOnFail) throw itemError;
@@ -94,6 +94,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	let firstFailure: ItemError | undefined;
 	const awaiting: Array<KlingTask | undefined> = new Array(items.length);
+	const awaitingKinds: Array<TaskKind | undefined> = new Array(items.length);
 	/** Runs `work` for the given items side by side; an item's failure follows Continue On Fail. */
 	const runItems = (indices: number[], work: (i: number, item: ItemContext) => Promise<ItemResult>) =>
 		Promise.all(
@@ -101,8 +102,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				const item: ItemContext = { ...shared, itemIndex: i, signal: controllers[i].signal };
 				try {
 					const result = await work(i, item);
-					if (isAwaitingCallback(result)) awaiting[i] = result.awaitingCallback;
-					else results[i] = result;
+					if (isAwaitingCallback(result)) {
+						awaiting[i] = result.awaitingCallback;
+						awaitingKinds[i] = result.taskKind;
+					} else results[i] = result;
 				} catch (caught) {
 					const error = caught as ItemError;
 					// Stopped by Stop or by a sibling's failure: its task (if any) is still running.
@@ -149,7 +152,12 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 				);
 				return await pauseUntilCallback(
 					this,
-					items.map((_, i) => ({ task: awaiting[i], error: results[i]?.json })),
+					items.map((_, i) => ({
+						task: awaiting[i],
+						taskKind:
+							awaitingKinds[i] ?? (prepared[i] as { taskKind?: TaskKind } | undefined)?.taskKind ?? 'text2video',
+						error: results[i]?.json,
+					})),
 					waitUntil,
 					redactor,
 				);

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import type { Limiter } from '../helpers/concurrency';
 import type { TaskLedger } from '../helpers/ledger';
-import type { KlingTask } from '../transport';
+import type { KlingTask, TaskKind } from '../transport';
 
 /** What the router hands to each item. No secrets: redaction happens where output leaves the node. */
 export interface ItemContext {
@@ -33,6 +33,7 @@ export interface RunContext {
  */
 export interface AwaitingCallback {
 	awaitingCallback: KlingTask;
+	taskKind: TaskKind;
 }
 
 export function isAwaitingCallback(result: unknown): result is AwaitingCallback {
@@ -42,7 +43,8 @@ export function isAwaitingCallback(result: unknown): result is AwaitingCallback 
 /** One operation: its UI, a validation step with no I/O, and the work itself. */
 export interface Operation<Prepared> {
 	description: INodeProperties[];
-	prepare(this: IExecuteFunctions, itemIndex: number, run: RunContext): Prepared;
+	/** May read binary metadata and image headers (never the API). */
+	prepare(this: IExecuteFunctions, itemIndex: number, run: RunContext): Prepared | Promise<Prepared>;
 	execute(
 		this: IExecuteFunctions,
 		prepared: Prepared,

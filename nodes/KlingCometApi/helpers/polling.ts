@@ -1,10 +1,10 @@
 /** Reading a task, and following it until it is done, within a deadline and a stop signal. */
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { ApiContext, ApiFailure, KlingTask } from '../transport';
-import { klingRequest } from '../transport';
+import type { ApiContext, ApiFailure, KlingTask, TaskKind } from '../transport';
+import { klingRequest, TASK_KIND_NAMES, TASK_KINDS, taskPath } from '../transport';
 import { explainFailure, failureError, tagTask } from '../transport/messages';
-import { isTransientRead } from '../transport/verdicts';
+import { isTaskNotFound, isTransientRead } from '../transport/verdicts';
 import { pause } from './cancellation';
 import { formatDuration } from './format';
 import type { RetryPolicy } from './retry';
@@ -39,6 +39,8 @@ export interface ReadOptions {
 	log?: (message: string) => void;
 	/** The error to raise when the deadline passes during the read (e.g. the wait's time-out). */
 	onDeadline: (lastFailure: ApiFailure) => Error;
+	/** The error to raise when the API knows no such task under this path (default: the usual read error). */
+	onNotFound?: (failure: ApiFailure) => Error;
 }
 
 /** Reads one task. Temporary failures are retried with backoff until the deadline. */
@@ -72,12 +74,52 @@ export async function readTask(ctx: ApiContext, taskId: string, options: ReadOpt
 	if (outcome.gaveUp === 'deadline' || (failure.kind === 'timeout' && Date.now() >= options.deadline - 50)) {
 		throw options.onDeadline(failure);
 	}
+	if (options.onNotFound && isTaskNotFound(failure)) throw options.onNotFound(failure);
 	throw failureError(ctx.getNode(), failure, {
 		itemIndex: options.itemIndex,
 		kind: 'read',
 		baseUrl: options.baseUrl,
 		taskId,
 		hint: `Reading task ${taskId} failed after ${outcome.attempts} ${outcome.attempts === 1 ? 'try' : 'tries'} over ${formatDuration(outcome.elapsedMs)}; the task itself may still be running. Run Get Task with this id later`,
+	});
+}
+
+class NotUnderThisKind extends Error {
+	constructor(readonly failure: ApiFailure) {
+		super('not found under this kind');
+	}
+}
+
+/**
+ * Reads a task whose kind is not known (a Get Task without Task Kind, a Trigger callback): under
+ * each kind's path in turn until one knows it. Reads are free; only "no such task" moves on.
+ */
+export async function readTaskOfAnyKind(
+	ctx: ApiContext,
+	taskId: string,
+	options: Omit<ReadOptions, 'path'>,
+	kinds: readonly TaskKind[] = TASK_KINDS,
+): Promise<{ task: KlingTask; kind: TaskKind }> {
+	let notFound: ApiFailure | undefined;
+	for (const kind of kinds) {
+		const outcome = await readTask(ctx, taskId, {
+			...options,
+			path: taskPath(kind),
+			onNotFound: (failure) => new NotUnderThisKind(failure),
+		}).then(
+			(task) => ({ task }),
+			(error: unknown) => ({ error }),
+		);
+		if ('task' in outcome) return { task: outcome.task, kind };
+		if (!(outcome.error instanceof NotUnderThisKind)) throw outcome.error;
+		notFound = outcome.error.failure;
+	}
+	throw failureError(ctx.getNode(), notFound!, {
+		itemIndex: options.itemIndex,
+		kind: 'read',
+		baseUrl: options.baseUrl,
+		taskId,
+		hint: `CometAPI knows no ${kinds.map((kind) => TASK_KIND_NAMES[kind]).join(', ')} task ${taskId} for this API key. Check the id (and the Task Kind, if you set one) and the credential`,
 	});
 }
 
@@ -117,7 +159,8 @@ export async function waitForTask(ctx: ApiContext, taskId: string, options: Wait
 	}
 }
 
-function timeoutError(
+/** The wait's time-out: names the task, its last status, and how to collect it later. */
+export function timeoutError(
 	ctx: ApiContext,
 	taskId: string,
 	task: KlingTask | undefined,

@@ -12,6 +12,23 @@ export const KNOWN_MODELS = catalog.models as unknown as NonEmpty;
 export const ASPECT_RATIOS = catalog.aspectRatios as unknown as NonEmpty;
 export const CAMERA_TYPES = catalog.cameraTypes as unknown as NonEmpty;
 export const CAMERA_AXES = catalog.cameraAxes as unknown as readonly CameraAxis[];
+/** Models offered for image-to-video (some exist only for it, e.g. kling-v2-1). */
+export const IMAGE_MODELS = catalog.imageModels as unknown as NonEmpty;
+export const MULTI_IMAGE_MODELS = catalog.multiImageModels as unknown as NonEmpty;
+export const MULTI_IMAGE_ASPECT_RATIOS = catalog.multiImageAspectRatios as unknown as NonEmpty;
+/** Several images → one video: Kling takes 2 to 4. */
+export const MIN_IMAGES = 2;
+export const MAX_IMAGES = 4;
+
+interface Capability {
+	modes: string[];
+	durations?: string[];
+	types?: string[];
+}
+const CAPABILITIES = catalog.imageCapabilities as unknown as Record<
+	'endFrame' | 'cameraControl',
+	Record<string, Capability>
+>;
 
 /** CometAPI's page says 500/200 characters, Kling's own API 2500: the limit is an option. */
 export const DEFAULT_MAX_PROMPT_LENGTH = 2500;
@@ -46,9 +63,9 @@ export interface CreateVideoInput {
 	maxNegativePromptLength?: number;
 }
 
-/** The JSON body of `POST /kling/v1/videos/text2video`, with the API's own field names. */
-export interface Text2VideoBody {
-	prompt: string;
+/** The JSON body of a create (`text2video`, `image2video`, `multi-image2video`), with the API's own field names. */
+export interface KlingCreateBody {
+	prompt?: string;
 	model_name: string;
 	negative_prompt?: string;
 	aspect_ratio?: string;
@@ -59,6 +76,16 @@ export interface Text2VideoBody {
 	camera_control?: { type: string; config?: Partial<Record<CameraAxis, number>> };
 	callback_url?: string;
 	external_task_id?: string;
+	/** image2video: start and end frame (URL or base64), filled in just before sending. */
+	image?: string;
+	image_tail?: string;
+	/** multi-image2video. */
+	image_list?: Array<{ image: string }>;
+}
+
+/** The body of `POST /kling/v1/videos/text2video`: a prompt is required. */
+export interface Text2VideoBody extends KlingCreateBody {
+	prompt: string;
 }
 
 /** Raised for bad input; the caller turns it into a NodeOperationError with the item index. */
@@ -143,13 +170,95 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, f
 }
 
 export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
+	return buildCreateBody(input, true) as Text2VideoBody;
+}
+
+/** What the image operations add: whether an end frame is set, and whether the model is from our list. */
+export interface ImageCreateInput extends CreateVideoInput {
+	endFrame?: boolean;
+	/** False for a model typed under "Other": Kling's capability map knows nothing about it, CometAPI decides. */
+	checkCapabilities: boolean;
+}
+
+/** `image2video` without the images: the prompt is optional, and Kling's combination rules are checked. */
+export function buildImage2VideoBody(input: ImageCreateInput): KlingCreateBody {
+	const body = buildCreateBody(input, false);
+	if (input.endFrame && body.camera_control) {
+		throw new ParameterError(
+			'cameraControl',
+			'Camera Control cannot be combined with an End Frame: Kling takes one or the other. Remove the Camera Control, or set End Frame Source to "None"',
+		);
+	}
+	if (input.checkCapabilities) {
+		if (input.endFrame) checkCapability('endFrame', 'an End Frame', 'endFrameSource', body);
+		if (body.camera_control) checkCapability('cameraControl', 'Camera Control', 'cameraControl', body);
+	}
+	return body;
+}
+
+/** `multi-image2video` without the images: a prompt is required and only some models take several images. */
+export function buildMultiImage2VideoBody(input: ImageCreateInput): KlingCreateBody {
+	const body = buildCreateBody(input, true);
+	if (input.checkCapabilities && !(MULTI_IMAGE_MODELS as readonly string[]).includes(body.model_name)) {
+		throw new ParameterError(
+			'model',
+			`Model ${body.model_name} does not make videos from several images; Kling offers it with ${MULTI_IMAGE_MODELS.join(', ')}. Choose that model (or enter a newer one under "Other")`,
+		);
+	}
+	if (body.aspect_ratio && !(MULTI_IMAGE_ASPECT_RATIOS as readonly string[]).includes(body.aspect_ratio)) {
+		throw new ParameterError(
+			'aspectRatio',
+			`Aspect Ratio must be one of ${MULTI_IMAGE_ASPECT_RATIOS.join(', ')} for a video from several images`,
+		);
+	}
+	return body;
+}
+
+/** Kling's per-model rules for an image-to-video feature; Kling's defaults are mode std and 5 s. */
+function checkCapability(feature: keyof typeof CAPABILITIES, what: string, field: string, body: KlingCreateBody): void {
+	const model = body.model_name;
+	const supported = Object.entries(CAPABILITIES[feature]).filter(([name]) => !name.startsWith('_'));
+	const rule = CAPABILITIES[feature][model];
+	const mode = body.mode ?? 'std';
+	const duration = body.duration ?? '5';
+	const What = what.charAt(0).toUpperCase() + what.slice(1);
+	const where = supported
+		.map(([name, r]) => `${name} (${r.modes.join('/')}${r.durations ? `, ${r.durations.join('/')} s` : ''})`)
+		.join(', ');
+	if (!rule) {
+		throw new ParameterError(
+			field,
+			`Model ${model} does not take ${what} for image-to-video (Kling's capability map). Models that do: ${where}. Choose one of them, or remove ${what}`,
+		);
+	}
+	if (!rule.modes.includes(mode)) {
+		throw new ParameterError(
+			'mode',
+			`${What} with model ${model} needs Mode ${rule.modes.map((m) => `"${m}"`).join(' or ')}${body.mode ? '' : ' (Kling uses "std" when Mode is not set)'}: set Additional Fields → Mode`,
+		);
+	}
+	if (rule.durations && !rule.durations.includes(duration)) {
+		throw new ParameterError(
+			'duration',
+			`${What} with model ${model} works only for ${rule.durations.join(' or ')} s videos: set Duration to ${rule.durations[0]}`,
+		);
+	}
+	const type = body.camera_control?.type;
+	if (feature === 'cameraControl' && rule.types && type && !rule.types.includes(type)) {
+		throw new ParameterError(
+			'cameraControl',
+			`Camera Control type "${type}" is not available with model ${model}; it takes ${rule.types.join(', ')}`,
+		);
+	}
+}
+
+function buildCreateBody(input: CreateVideoInput, promptRequired: boolean): KlingCreateBody {
 	const maxPrompt = input.maxPromptLength ?? DEFAULT_MAX_PROMPT_LENGTH;
 	const maxNegative = input.maxNegativePromptLength ?? DEFAULT_MAX_NEGATIVE_PROMPT_LENGTH;
 	const limitHint = (option: string) =>
 		`CometAPI documents 500 (prompt) / 200 (negative prompt), Kling 2500: shorten it, or change Options → ${option} if your account accepts more`;
 
-	const body: Text2VideoBody = {
-		prompt: parse(text('prompt', 'Prompt', maxPrompt, limitHint('Max Prompt Length')), input.prompt, 'prompt'),
+	const body: KlingCreateBody = {
 		model_name: parse(
 			z
 				.string({ invalid_type_error: 'Model must be text, for example kling-v2-6' })
@@ -160,6 +269,9 @@ export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
 			'model',
 		),
 	};
+	if (promptRequired || !(isBlank(input.prompt) || (typeof input.prompt === 'string' && !input.prompt.trim()))) {
+		body.prompt = parse(text('prompt', 'Prompt', maxPrompt, limitHint('Max Prompt Length')), input.prompt, 'prompt');
+	}
 
 	if (!isBlank(input.negativePrompt)) {
 		body.negative_prompt = parse(
@@ -217,7 +329,11 @@ export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
 		);
 	}
 	if (input.cameraControl && !isBlank(input.cameraControl.type)) {
-		body.camera_control = parse(cameraSchema, input.cameraControl, 'cameraControl') as Text2VideoBody['camera_control'];
+		body.camera_control = parse(
+			cameraSchema,
+			input.cameraControl,
+			'cameraControl',
+		) as KlingCreateBody['camera_control'];
 	}
 	if (!isBlank(input.callbackUrl)) {
 		body.callback_url = parse(

@@ -19,7 +19,20 @@ export type { ApiFailure, ApiOutcome, KlingTask } from './response';
 
 export const CREDENTIAL_TYPE = 'cometApiKlingApi';
 const DEFAULT_BASE_URL = 'https://api.cometapi.com';
-export const TEXT2VIDEO_PATH = '/kling/v1/videos/text2video';
+
+/** The Kling video task kinds this package creates; each is created and read under its own path. */
+export const TASK_KINDS = ['text2video', 'image2video', 'multi-image2video'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const isTaskKind = (value: unknown): value is TaskKind => TASK_KINDS.includes(value as TaskKind);
+/** Create with POST, read with GET `<path>/<task_id>`: a task is known only under the path it was created with. */
+export const taskPath = (kind: TaskKind) => `/kling/v1/videos/${kind}`;
+export const TEXT2VIDEO_PATH = taskPath('text2video');
+/** How users see each kind. */
+export const TASK_KIND_NAMES: Record<TaskKind, string> = {
+	text2video: 'text-to-video',
+	image2video: 'image-to-video',
+	'multi-image2video': 'multi-image-to-video',
+};
 
 export interface CometApiCredentials {
 	apiKey?: string;

@@ -64,3 +64,16 @@ export function isCreateOutcomeUnknown(failure: ApiFailure): boolean {
 	if (typeof failure.code === 'string') return (failure.httpStatus ?? 0) >= 500 && failure.code !== 'model_not_found';
 	return (failure.httpStatus ?? 0) >= 500;
 }
+
+/**
+ * The API's verdict that it knows no such task (under this path, for this key). A task is read
+ * under the path of its kind, so this is also how a read under the wrong kind answers.
+ */
+export function isTaskNotFound(failure: ApiFailure): boolean {
+	if (failure.kind !== 'http' || isTransientRead(failure)) return false;
+	return (
+		failure.httpStatus === 404 ||
+		failure.code === 1203 ||
+		/not\s*found|not exist|不存在/i.test(failure.apiMessage ?? '')
+	);
+}

@@ -33,7 +33,8 @@ import { credentialSecrets, Redactor } from '../../helpers/redaction';
 import { ParameterError } from '../../helpers/validation';
 import { respond } from '../../helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../../transport';
-import { checkCredentials, CREDENTIAL_TYPE, TEXT2VIDEO_PATH } from '../../transport';
+import type { TaskKind } from '../../transport';
+import { checkCredentials, CREDENTIAL_TYPE, isTaskKind, taskPath } from '../../transport';
 import { callbackTask } from '../../transport/response';
 import type { ItemContext } from '../types';
 
@@ -70,6 +71,8 @@ export interface PendingTask {
 	item: number;
 	task_id: string | null;
 	task_status: string | null;
+	/** Which path reads the task (text2video, image2video, multi-image2video). */
+	task_kind: TaskKind;
 	/** When the wait limit passes and the items are handed on unfinished. */
 	timeout_at: string;
 	/** The task once it has finished, as CometAPI answered our own read. */
@@ -118,6 +121,7 @@ export function callbackUrlForPause(ctx: IExecuteFunctions, userCallbackUrl: unk
 export async function readOnceBeforePause(
 	ctx: IExecuteFunctions,
 	created: KlingTask,
+	taskKind: TaskKind,
 	item: ItemContext,
 	deadline: number,
 ): Promise<KlingTask> {
@@ -125,7 +129,7 @@ export async function readOnceBeforePause(
 	try {
 		return await readTask(ctx, created.task_id, {
 			itemIndex: item.itemIndex,
-			path: TEXT2VIDEO_PATH,
+			path: taskPath(taskKind),
 			baseUrl: item.baseUrl,
 			signal: item.signal,
 			deadline: Math.min(deadline, Date.now() + READ_MS),
@@ -153,7 +157,7 @@ const collectNote = (nodeName: string) =>
  */
 export async function pauseUntilCallback(
 	ctx: IExecuteFunctions,
-	outcomes: Array<{ task?: KlingTask; error?: IDataObject }>,
+	outcomes: Array<{ task?: KlingTask; taskKind: TaskKind; error?: IDataObject }>,
 	waitUntil: number,
 	redactor: Redactor,
 ): Promise<INodeExecutionData[][]> {
@@ -161,7 +165,7 @@ export async function pauseUntilCallback(
 	const node = ctx.getNode();
 	const timeoutAt = new Date(waitUntil).toISOString();
 	items.forEach((item, i) => {
-		const { task, error } = outcomes[i];
+		const { task, taskKind, error } = outcomes[i];
 		const pending: PendingTask = {
 			state: 'waiting',
 			node: node.name,
@@ -170,6 +174,7 @@ export async function pauseUntilCallback(
 			item: i,
 			task_id: task?.task_id ?? (error?.task_id as string | undefined) ?? null,
 			task_status: task?.task_status ?? (error?.task_status as string | undefined) ?? null,
+			task_kind: taskKind,
 			timeout_at: timeoutAt,
 			...(task && isFinalStatus(task.task_status) ? { task: { ...task } } : {}),
 			...(error
@@ -306,6 +311,8 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	const signal = new AbortController().signal;
 	const nodeKey = `${pending[index]!.execution_id}/${node.id}`;
 	const confirmed = confirmedFor(nodeKey);
+	// Items paused before task kinds existed carry none: they were text-to-video.
+	const kindOf = (i: number): TaskKind => (isTaskKind(pending[i]?.task_kind) ? pending[i]!.task_kind : 'text2video');
 	const read = async (taskId: string, itemIndex: number) => {
 		// Another callback may have confirmed it meanwhile.
 		const known = confirmed.get(taskId);
@@ -313,7 +320,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		const task = await sharedRead(`${nodeKey}/${taskId}`, () =>
 			readTask(ctx, taskId, {
 				itemIndex,
-				path: TEXT2VIDEO_PATH,
+				path: taskPath(kindOf(itemIndex)),
 				baseUrl: check.baseUrl,
 				signal,
 				deadline: Date.now() + READ_MS,
@@ -382,6 +389,8 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 			...item.json,
 			[PENDING_TASK_FIELD]: { ...pending[i], state: 'finished', ...(finished[i] ? { task: finished[i] } : {}) },
 		}) as IDataObject,
+		// The node runs again on these items: an image operation checks its input images again.
+		...(item.binary ? { binary: item.binary } : {}),
 		pairedItem: { item: i },
 	}));
 	return { webhookResponse: { received: true, resumed: true }, workflowData: [items] };

@@ -2,8 +2,10 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { create } from './create.operation';
 import { get } from './get.operation';
+import { imageToVideo } from './image-to-video.operation';
+import { multiImageToVideo } from './multi-image-to-video.operation';
 
-export const operations = { create, get };
+export const operations = { create, imageToVideo, multiImageToVideo, get };
 
 export const description: INodeProperties[] = [
 	{
@@ -20,6 +22,19 @@ export const description: INodeProperties[] = [
 				description: 'Start a Kling text-to-video task and, by default, wait for the finished video',
 			},
 			{
+				name: 'Create Video From Image',
+				value: 'imageToVideo',
+				action: 'Create a video from an image',
+				description:
+					'Animate a start frame (and optionally an end frame) from a binary field or a URL; by default wait for the video',
+			},
+			{
+				name: 'Create Video From Several Images',
+				value: 'multiImageToVideo',
+				action: 'Create a video from several images',
+				description: 'Make one video from 2 to 4 reference images and a prompt; by default wait for the video',
+			},
+			{
 				name: 'Get Task',
 				value: 'get',
 				action: 'Get a video task',
@@ -29,5 +44,7 @@ export const description: INodeProperties[] = [
 		default: 'create',
 	},
 	...create.description,
+	...imageToVideo.description,
+	...multiImageToVideo.description,
 	...get.description,
 ];

@@ -13,7 +13,7 @@ import {
 	validateWaitSettings,
 	videoFileName,
 } from '../../helpers/validation';
-import type { KlingTask } from '../../transport';
+import type { KlingTask, TaskKind } from '../../transport';
 import { taskApiError } from '../../transport/messages';
 import type { ItemContext } from '../types';
 
@@ -167,9 +167,10 @@ export function firstVideoUrl(task: KlingTask): string | undefined {
 }
 
 /** The output JSON: the task as the API returned it, plus the first video's URL once it exists. */
-export function taskJson(task: KlingTask) {
+export function taskJson(task: KlingTask, taskKind?: TaskKind) {
 	const url = firstVideoUrl(task);
-	return url ? { ...task, video_url: url } : { ...task };
+	// task_kind lets a following Get Task read the task under the right path with no choice to make.
+	return { ...task, ...(taskKind ? { task_kind: taskKind } : {}), ...(url ? { video_url: url } : {}) };
 }
 
 function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, message: string, description: string) {
@@ -189,7 +190,7 @@ function taskError(ctx: IExecuteFunctions, task: KlingTask, itemIndex: number, m
 export async function finishTask(
 	ctx: IExecuteFunctions,
 	task: KlingTask,
-	parameters: WaitParameters,
+	parameters: WaitParameters & { taskKind?: TaskKind },
 	item: ItemContext,
 	deadline?: number,
 ): Promise<INodeExecutionData> {
@@ -214,7 +215,7 @@ export async function finishTask(
 		);
 	}
 	item.ledger.status(itemIndex, task.task_status, url);
-	const output: INodeExecutionData = { json: taskJson(task) };
+	const output: INodeExecutionData = { json: taskJson(task, parameters.taskKind) };
 	if (parameters.download) {
 		const binary = await item.downloadSlots.run(() =>
 			downloadVideo(ctx, url, {

@@ -19,11 +19,11 @@ PY
 }
 check nodes/KlingCometApi/actions/router.ts "if (others) notes.push(\`Other tasks of this run (none is lost; collect unfinished ones with Get Task): \${others}.\`);" "router: naming the other tasks of the run"
 check nodes/KlingCometApi/actions/router.ts "ledger.failed(i, error.message, error.context ?? {});" "router: marking a failed item in the ledger"
-check nodes/KlingCometApi/actions/video/create.operation.ts "	throwIfAborted(item.signal);
+check nodes/KlingCometApi/actions/video/creating.ts "	throwIfAborted(item.signal);
 	if (prepared.waitMode" "create: the abort check after a create" "	if (prepared.waitMode"
 check nodes/KlingCometApi/helpers/download.ts "					body.destroy?.();
 					if (EXPIRED_STATUSES" "download: dropping an error body" "					if (EXPIRED_STATUSES"
-check nodes/KlingCometApi/actions/video/create.operation.ts "item.ledger.task(itemIndex, created.task_id, created.task_status);" "create: recording the task"
+check nodes/KlingCometApi/actions/video/creating.ts "item.ledger.task(itemIndex, created.task_id, created.task_status);" "create: recording the task"
 check nodes/KlingCometApi/actions/video/get.operation.ts "item.ledger.task(itemIndex, taskId);" "get: recording the task"
 check nodes/KlingCometApi/transport/index.ts "sendCredentialsOnCrossOriginRedirect: false," "transport: no key on cross-origin redirects"
 check nodes/KlingCometApi/actions/router.ts "if (isCancellation(error) && controllers[i].signal.aborted) return;" "router: a stopped sibling is not a failure"
@@ -38,4 +38,12 @@ check nodes/KlingCometApi/actions/video/callback.ts " && entry.execution_id === 
 check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (emitted[key] || !claimRecent(" "trigger: a repeated callback starts nothing" "	if (!claimRecent("
 check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (typeof task.task_status !== 'string' || !wanted(events, task.task_status)) return ignore('status not wanted');" "trigger: emits what the API says, filtered"
 check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "	if (emitted[key] || !claimRecent(\`\${ctx.getWorkflow().id}/\${ctx.getNode().id}/\${key}\`)) {" "trigger: simultaneous duplicates start one execution" "	if (emitted[key]) {"
+check nodes/KlingCometApi/actions/video/images.ts "	if (bytes !== undefined && bytes > MAX_IMAGE_BYTES) return { bytes, parse: { kind: 'more' } };" "images: a stored image over 10 MB is refused from its metadata, unread"
+check nodes/KlingCometApi/actions/video/images.ts "			if (parse.kind !== 'more' && (sizeKnown || seen > MAX_IMAGE_BYTES)) break;" "images: the header read stops as soon as it can"
+check nodes/KlingCometApi/helpers/image.ts "	if (Math.min(width, height) < MIN_IMAGE_SIDE) {" "images: the 300 px minimum" "	if (false) {"
+check nodes/KlingCometApi/helpers/validation.ts "	if (input.endFrame && body.camera_control) {" "images: no end frame with camera control" "	if (false) {"
+check nodes/KlingCometApi/actions/video/callback.ts "		...(item.binary ? { binary: item.binary } : {})," "pause: resumed image items keep their images"
+check nodes/KlingCometApi/actions/video/callback.ts "				path: taskPath(kindOf(itemIndex))," "pause: each task is read under its own kind" "				path: taskPath('text2video'),"
+check nodes/KlingCometApi/actions/video/get.operation.ts "			taskKind: chosen === 'auto' ? kindOfInput(this, itemIndex) : chosen," "get: Auto takes the input item's task_kind" "			taskKind: chosen === 'auto' ? undefined : chosen,"
+check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "		if (answer.ok || !isTaskNotFound(answer.failure)) break;" "trigger: an image task is looked for under its own kind" "		break;"
 exit $status

@@ -16,6 +16,7 @@ const SHOTS: Array<[workflowId: string, nodeName: string, file: string]> = [
 	['klingCreateThenGet1', 'Start video', 'create-no-wait-panel.png'],
 	['klingPauseUntilCb1', 'Create videos', 'create-pause-panel.png'],
 	['klingCallbackPub01', 'Kling video finished', 'trigger-panel.png'],
+	['klingImageToVideo1', 'Create video from image', 'image-to-video-panel.png'],
 ];
 
 async function main() {

@@ -48,4 +48,17 @@ describe('the node in the n8n editor (real browser)', () => {
 		expect(labels).not.toContain('Timeout');
 		expect(labels).not.toContain('Download Video');
 	});
+
+	it('Create Video from Image shows the image source and binary field, the end frame switch, and no Aspect Ratio', async () => {
+		const labels = (await editor.openNode('klingImageToVideo1', 'Create video from image')).join(' | ');
+		for (const label of ['Prompt', 'Model', 'Image Source', 'Image Binary Field', 'End Frame Source', 'Wait Mode'])
+			expect(labels).toContain(label);
+		expect(labels).not.toContain('Image URL');
+		expect(labels).not.toContain('Task ID');
+	});
+
+	it('Get Task shows Task Kind', async () => {
+		const labels = (await editor.openNode('klingCreateThenGet1', 'Collect video')).join(' | ');
+		expect(labels).toContain('Task Kind');
+	});
 });

@@ -53,6 +53,16 @@ const workflows = {
 		wf.connections['Create video from image'] = { main: [[{ node: 'Collect video', type: 'main', index: 0 }]] };
 	}),
 	tooSmall: example('e2eImageTooSmall01', 'too-small.png'),
+	// Two images, paused until CometAPI's callbacks say both videos are done.
+	paused: example('e2eImagePaused0001', 'product.jpg', (wf) => {
+		const source = node(wf, 'Image and idea');
+		source.type = 'n8n-nodes-base.code';
+		source.typeVersion = 2;
+		source.parameters = {
+			jsCode: `return [['product.jpg', 'turns [sim:ms=2500]'], ['commented.jpg', 'waves [sim:ms=4000]']].map(([file, prompt]) => ({ json: { imagePath: ${JSON.stringify(IMAGES)} + '/' + file, prompt } }));`,
+		};
+		Object.assign(node(wf, 'Create video from image').parameters, { waitMode: 'callback', timeout: 10 });
+	}),
 };
 
 function outputItems(result: ExecuteResult, name: string): Array<Record<string, any>> {
@@ -136,5 +146,35 @@ describe.each([
 			/Image \(binary field "data", too-small\.png\) is 200×200 px; Kling needs at least 300 px/,
 		);
 		expect(sim.requests.filter((r) => r.kind === 'create' || r.kind === 'read')).toHaveLength(0);
+	});
+
+	describe('through the running server', () => {
+		beforeAll(async () => {
+			await n8n.start();
+			await n8n.setupOwnerAndLogin();
+		});
+		afterAll(async () => {
+			await n8n?.stop();
+		});
+
+		it('Pause Until Callback: two images wait in the database; the callbacks resume the node, which makes both videos', async () => {
+			const id = await n8n.runManually('e2eImagePaused0001', 'When clicking ‘Execute workflow’');
+			const waiting = await n8n.waitForExecution(id, ['waiting', 'error', 'success'], 30_000);
+			expect(waiting.status).toBe('waiting');
+			const done = await n8n.waitForExecution(id, ['success', 'error'], 60_000);
+			expect(done.status).toBe('success');
+			const runs = done.data.resultData.runData['Create video from image'];
+			const items = runs[runs.length - 1].data.main[0];
+			expect(items).toHaveLength(2);
+			for (const [i, item] of items.entries()) {
+				expect(item.json).toMatchObject({ task_status: 'succeed', task_kind: 'image2video' });
+				expect(item.pairedItem).toMatchObject({ item: i });
+				expect(readFileSync(n8n.binaryPath(item.binary.video.id)).equals(video)).toBe(true);
+			}
+			const creates = sim.requestsOf('create');
+			expect(creates).toHaveLength(2);
+			expect(creates.map((c) => (c.images!.image as { width: number }).width).sort()).toEqual([480, 640]);
+			expect(sim.requestsOf('read').every((r) => r.taskKind === 'image2video')).toBe(true);
+		});
 	});
 });

@@ -4,6 +4,7 @@
  * production webhooks against the simulator. Binary data in `database` mode (the queue default),
  * then once in `filesystem` mode with a shared folder.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -26,6 +27,10 @@ type Workflow = Record<string, any>;
 const hookWorkflow = (id: string, hookPath: string, kling: Record<string, unknown>, code?: string): Workflow =>
 	klingWorkflow({ id, trigger: { kind: 'webhook', path: hookPath }, code, kling, credential: CREDENTIAL });
 
+const IMAGES = path.join(__dirname, '..', 'fixtures', 'images');
+const sha256 = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
+/** One item per image file named in the request, each with a prompt. */
+const imageItems = `return $json.body.images.map((file) => ({ json: { imagePath: ${JSON.stringify(IMAGES)} + '/' + file, prompt: 'animate ' + file + ' [sim:ms=' + $json.body.ms + ']' } }));`;
 const manyItems = `return Array.from({ length: $json.body.count }, (_, i) => ({ json: { prompt: $json.body.prefix + ' ' + i + ' [sim:ms=' + $json.body.ms + ']' } }));`;
 const workflows = {
 	poll: hookWorkflow('queuePoll00000001', 'make-video', {
@@ -48,6 +53,22 @@ const workflows = {
 		{ operation: 'create', prompt: '={{ $json.prompt }}', waitMode: 'callback', timeout: 10 },
 		manyItems,
 	),
+	// Images read from disk into database binary data, then Create Video from Image, paused.
+	images: klingWorkflow({
+		id: 'queueImagePause01',
+		trigger: { kind: 'webhook', path: 'make-image-videos' },
+		code: imageItems,
+		readFile: 'Read image',
+		kling: {
+			operation: 'imageToVideo',
+			model: 'kling-v2-6',
+			prompt: "={{ $('Items').item.json.prompt }}",
+			imageBinaryProperty: 'data',
+			waitMode: 'callback',
+			timeout: 10,
+		},
+		credential: CREDENTIAL,
+	}),
 	pollMany: hookWorkflow(
 		'queuePollMany0001',
 		'make-videos-polling',
@@ -123,10 +144,17 @@ suite(
 				concurrency: CONCURRENCY,
 				credentials: [{ ...CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } }],
 				workflows: Object.values(workflows),
+				env: { N8N_RESTRICT_FILE_ACCESS_TO: IMAGES },
 				log: process.env.QUEUE_LOG ? (line) => console.log(line) : undefined,
 			});
 			await cluster.start();
-			await activate(workflows.poll.id, workflows.get.id, workflows.pause.id, workflows.pollMany.id);
+			await activate(
+				workflows.poll.id,
+				workflows.get.id,
+				workflows.pause.id,
+				workflows.pollMany.id,
+				workflows.images.id,
+			);
 		});
 		afterAll(async () => {
 			await cluster?.stop();
@@ -233,6 +261,27 @@ suite(
 			expect(items).toHaveLength(20);
 			for (const item of items) expect((await videoOf(item)).equals(fixture)).toBe(true);
 			expect(sim.callbacks.some((c) => c.httpStatus === 200 && c.status === 'succeed')).toBe(true);
+		});
+
+		it('image to video: images read on a worker into database binary data, checked, paused, resumed on a worker, videos out', async () => {
+			sim.reset();
+			const files = ['product.jpg', 'commented.jpg', 'end-frame.png', 'square.png'];
+			expect((await post('make-image-videos', { images: files, ms: 3000 })).status).toBe(200);
+			const [done] = await ended(workflows.images.id, 1, 90_000);
+			expect(done.status).toBe('success');
+			const { execution, items } = await klingOutput(done.id);
+			expect(execution.status).toBe('success');
+			expect(items).toHaveLength(files.length);
+			for (const item of items) {
+				expect(item.json).toMatchObject({ task_status: 'succeed', task_kind: 'image2video' });
+				expect((await videoOf(item)).equals(fixture)).toBe(true);
+			}
+			const sent = sim
+				.requestsOf('create')
+				.map((c) => (c.images!.image as { sha256: string }).sha256)
+				.sort();
+			expect(sent).toEqual(files.map((file) => sha256(readFileSync(path.join(IMAGES, file)))).sort());
+			expect(sim.requestsOf('read').every((r) => r.taskKind === 'image2video')).toBe(true);
 		});
 
 		it('Kling Trigger: callbacks land on the webhook processor and start one execution per finished task', async () => {

@@ -186,6 +186,26 @@ describe('Pause Until Callback: webhook()', () => {
 		expect(cometapi.reads).toEqual({ a: 1, b: 1 });
 	});
 
+	it('image tasks: each is read under its own kind, and the resume items keep their binary images', async () => {
+		const cometapi = api({ a: 'succeed', b: 'succeed' });
+		const paths: string[] = [];
+		const input = pausedItems(['a', 'b'], nextExecution(), { task_kind: 'image2video' }).map((item) => ({
+			...item,
+			binary: { data: { data: 'aGVsbG8=', mimeType: 'image/png', fileName: 'p.png' } },
+		}));
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'succeed' },
+			input,
+			api: (request: RecordedRequest) => {
+				paths.push(request.url.replace(/^.*\/videos\//, ''));
+				return cometapi.answer(request);
+			},
+		});
+		const items = (await resumeOnCallback.call(hook.ctx)).workflowData![0];
+		expect(paths.sort()).toEqual(['image2video/a', 'image2video/b']);
+		for (const item of items) expect(item.binary).toEqual(input[0].binary);
+	});
+
 	it('stays paused while another task runs, and does not read a confirmed task again', async () => {
 		const statuses: Record<string, string> = { a: 'succeed', b: 'processing' };
 		const cometapi = api(statuses);

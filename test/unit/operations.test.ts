@@ -31,6 +31,27 @@ async function runNode(
 beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());
 
+describe('Get Task: which path reads the task', () => {
+	it("Auto takes the input item's task_kind (every Create output has it): one read, under that kind", async () => {
+		const run = await runNode(get('t1'), [ok(task('processing'))], {
+			items: [{ task_id: 't1', task_kind: 'image2video' }],
+		});
+		expect(run.error).toBeUndefined();
+		expect(run.requests.map((r) => r.url)).toEqual(['https://api.example.test/kling/v1/videos/image2video/t1']);
+		expect(run.output![0].json.task_kind).toBe('image2video');
+	});
+
+	it('Auto without a task_kind tries each kind until one knows the task; a chosen kind reads only there', async () => {
+		const auto = await runNode(get('t1'), [klingError(404, 1203, 'task not found'), ok(task('processing'))]);
+		expect(auto.requests.map((r) => r.url.replace(/^.*\/videos\//, ''))).toEqual(['text2video/t1', 'image2video/t1']);
+		expect(auto.output![0].json.task_kind).toBe('image2video');
+		const chosen = await runNode(get('t1', { taskKind: 'multi-image2video' }), [ok(task('processing'))], {
+			items: [{ task_kind: 'image2video' }],
+		});
+		expect(chosen.requests.map((r) => r.url.replace(/^.*\/videos\//, ''))).toEqual(['multi-image2video/t1']);
+	});
+});
+
 describe('Create Video: the request', () => {
 	it('sends the validated body once and returns the task without waiting', async () => {
 		const run = await runNode(

@@ -166,6 +166,8 @@ export interface QueueClusterOptions {
 	concurrency: number;
 	credentials: CredentialSpec[];
 	workflows: Array<Record<string, any>>;
+	/** More environment for every instance (e.g. N8N_RESTRICT_FILE_ACCESS_TO). */
+	env?: NodeJS.ProcessEnv;
 	log?: (line: string) => void;
 }
 
@@ -206,6 +208,7 @@ export class QueueCluster {
 			N8N_BINARY_DATA_STORAGE_PATH: this.sharedBinaryDir,
 			EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+			...options.env,
 		};
 		this.tarball = await packPackage();
 		this.main = await this.instance();

@@ -12,6 +12,8 @@ export interface KlingWorkflowSpec {
 	/** A Code node (named `codeName`) between the trigger and the Kling node. */
 	code?: string;
 	codeName?: string;
+	/** A Read Files From Disk node (by this name) after the Code node, reading `{{ $json.imagePath }}` into `data`. */
+	readFile?: string;
 	/** The Kling node's parameters (resource `video` and model `kling-v1` unless given). */
 	kling: Record<string, unknown>;
 	klingName?: string;
@@ -58,6 +60,17 @@ export function klingWorkflow(spec: KlingWorkflowSpec): Workflow {
 			parameters: { jsCode: spec.code },
 		});
 		chain.push(codeName);
+	}
+	if (spec.readFile) {
+		nodes.push({
+			id: `${id}-r`,
+			name: spec.readFile,
+			type: 'n8n-nodes-base.readWriteFile',
+			typeVersion: 1,
+			position: [300, 0],
+			parameters: { fileSelector: '={{ $json.imagePath }}', options: {} },
+		});
+		chain.push(spec.readFile);
 	}
 	nodes.push({
 		id: `${id}-k`,

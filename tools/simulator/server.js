@@ -2,6 +2,12 @@
 /**
  * A local CometAPI-compatible Kling server for tests, the demo and development.
  *
+ * Creates: POST /kling/v1/videos/{text2video,image2video,multi-image2video}. Images (URL, which it
+ * downloads, or base64) are checked like Kling does (jpg/png, <= 10 MB, >= 300 px, 1:2.5..2.5:1,
+ * image_tail not with camera_control or masks, 2-4 images) and refused with 1201; the request log
+ * keeps {base64Bytes, sha256, format, width, height} per image instead of the base64. A task is read
+ * only under its own kind (another kind answers 404/1203, as a wrong path would).
+ *
  * It speaks the documented API with its quirks (message "success"/"SUCCEED", missing request_id,
  * task_result {} or null while pending, duration as a string), runs tasks through
  * submitted → processing → succeed|failed on timers the caller controls, POSTs callbacks on every

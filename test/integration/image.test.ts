@@ -294,6 +294,94 @@ describe('Create Video from Image / from Several Images in the n8n engine', () =
 		expect(sim.requests).toHaveLength(0);
 	});
 
+	it('Motion Brush: a static mask and two dynamic masks with trajectories go to Kling with the image', async () => {
+		const { sim } = ctx;
+		const result = await run(
+			sim,
+			imageParams({
+				model: 'kling-v1',
+				additionalFields: {
+					duration: 5,
+					staticMask: { mask: { source: 'binary', binaryProperty: 'still' } },
+					dynamicMasks: {
+						mask: [
+							{ source: 'binary', binaryProperty: 'moving', trajectory: '10,20 300,200' },
+							{
+								source: 'url',
+								url: `${imageUrl}/mask-1280x720.png`,
+								trajectory: '[{"x":5,"y":5},{"x":6,"y":7},{"x":8,"y":9}]',
+							},
+						],
+					},
+				},
+			}),
+			{
+				files: [
+					{
+						data: { path: imagePath('product.jpg') },
+						still: { path: imagePath('end-frame.png') },
+						moving: { path: imagePath('end-frame.png') },
+					},
+				],
+			},
+		);
+		expect(result.status).toBe('success');
+		const [create] = sim.requestsOf('create');
+		expect(create.body).toMatchObject({
+			model_name: 'kling-v1',
+			static_mask: '<image>',
+			dynamic_masks: [
+				{
+					mask: '<image>',
+					trajectories: [
+						{ x: 10, y: 20 },
+						{ x: 300, y: 200 },
+					],
+				},
+				{
+					mask: `${imageUrl}/mask-1280x720.png`,
+					trajectories: [
+						{ x: 5, y: 5 },
+						{ x: 6, y: 7 },
+						{ x: 8, y: 9 },
+					],
+				},
+			],
+		});
+		expect(create.images).toMatchObject({
+			static_mask: { width: 640, height: 360 },
+			'dynamic_masks[0].mask': { width: 640, height: 360 },
+		});
+	});
+
+	it('Motion Brush refusals before sending: a mask of another aspect ratio or size, a point outside the image', async () => {
+		const { sim } = ctx;
+		const files = [
+			{
+				data: { path: imagePath('product.jpg') },
+				square: { path: imagePath('square.png') },
+				small: { path: imagePath('end-frame.png') },
+				big: { path: imagePath('mask-1280x720.png') },
+			},
+		];
+		const masks = (fields: IDataObject) =>
+			run(sim, imageParams({ model: 'kling-v1', additionalFields: fields }), { files });
+		const ratio = await masks({ staticMask: { mask: { binaryProperty: 'square' } } });
+		expect(ratio.error!.message).toBe(
+			"Static Mask is 400×400 px but the image is 640×360 px: Kling needs masks with the image's aspect ratio (same size is simplest)",
+		);
+		const sizes = await masks({
+			staticMask: { mask: { binaryProperty: 'small' } },
+			dynamicMasks: { mask: [{ binaryProperty: 'big', trajectory: '1,1 2,2' }] },
+		});
+		expect(sizes.error!.message).toBe(
+			'Dynamic Mask 1 is 1280×720 px but Static Mask is 640×360 px: Kling needs all masks at one resolution',
+		);
+		const outside = await masks({ dynamicMasks: { mask: [{ binaryProperty: 'small', trajectory: '1,1 641,2' }] } });
+		expect(outside.error!.message).toMatch(/point 641,2 lies outside the 640×360 px start frame/);
+		expect(sim.requests).toHaveLength(0);
+	});
+
 	it("the API's own refusal of an image (a URL Kling cannot download) says no task was created", async () => {
 		const { sim } = ctx;
 		const result = await run(sim, imageParams({ imageSource: 'url', imageUrl: `${imageUrl}/missing.png` }));

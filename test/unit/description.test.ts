@@ -142,6 +142,12 @@ describe('node description: the contract with the editor and with workflows', ()
 		const fieldNames = (fields.options as Array<{ name: string }>).map((o) => o.name);
 		expect(fieldNames).not.toContain('aspectRatio');
 		expect(fieldNames).toEqual(expect.arrayContaining(['cameraControl', 'duration', 'mode', 'negativePrompt']));
+		// Motion Brush: a static mask and up to 6 dynamic masks, listed with the others by label.
+		expect(fieldNames).toEqual(expect.arrayContaining(['staticMask', 'dynamicMasks']));
+		const labels = (fields.options as Array<{ displayName: string }>).map((o) => o.displayName);
+		expect(labels).toEqual([...labels].sort((a, b) => a.localeCompare(b)));
+		const dynamic = (fields.options as INodeProperties[]).find((o) => o.name === 'dynamicMasks')!;
+		expect(dynamic.typeOptions).toMatchObject({ multipleValues: true, maxAllowedFields: 6 });
 	});
 
 	it('several images: a list of 2 to 4, kling-v1-6 by default; Get Task has a Task Kind, "auto" by default', () => {

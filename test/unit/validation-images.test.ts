@@ -3,6 +3,7 @@ import {
 	buildImage2VideoBody,
 	buildMultiImage2VideoBody,
 	ParameterError,
+	parseTrajectory,
 } from '../../nodes/KlingCometApi/helpers/validation';
 
 function refusal(fn: () => unknown): ParameterError {
@@ -102,6 +103,66 @@ describe('buildMultiImage2VideoBody', () => {
 		);
 		expect(buildMultiImage2VideoBody({ ...multi, model: 'kling-v2-6', checkCapabilities: false }).model_name).toBe(
 			'kling-v2-6',
+		);
+	});
+});
+
+describe('Motion Brush (static and dynamic masks)', () => {
+	const v1 = { ...i2v, model: 'kling-v1', masks: true };
+
+	it('kling-v1 (5 s) and kling-v1-5 (pro, 5 s) only; never with an end frame or camera control', () => {
+		expect(buildImage2VideoBody(v1)).toEqual({ model_name: 'kling-v1' });
+		expect(refusal(() => buildImage2VideoBody({ ...v1, model: 'kling-v2-6' })).message).toMatch(
+			/^Model kling-v2-6 does not take Motion Brush masks for image-to-video/,
+		);
+		expect(refusal(() => buildImage2VideoBody({ ...v1, model: 'kling-v1-5' })).field).toBe('mode');
+		expect(refusal(() => buildImage2VideoBody({ ...v1, duration: 10 })).field).toBe('duration');
+		const withEnd = refusal(() => buildImage2VideoBody({ ...v1, endFrame: true }));
+		expect(withEnd.field).toBe('endFrameSource');
+		expect(withEnd.message).toMatch(/^Motion Brush masks cannot be combined with an End Frame/);
+		expect(refusal(() => buildImage2VideoBody({ ...v1, cameraControl: { type: 'down_back' } })).message).toMatch(
+			/^Motion Brush masks cannot be combined with Camera Control/,
+		);
+	});
+});
+
+describe('parseTrajectory', () => {
+	it('reads "x,y" text and JSON, in whole pixels', () => {
+		expect(parseTrajectory(' 1,2  3,4;5,6 ', 'M')).toEqual([
+			{ x: 1, y: 2 },
+			{ x: 3, y: 4 },
+			{ x: 5, y: 6 },
+		]);
+		expect(parseTrajectory('[{"x":10,"y":20},{"x":30,"y":40}]', 'M')).toEqual([
+			{ x: 10, y: 20 },
+			{ x: 30, y: 40 },
+		]);
+		expect(
+			parseTrajectory(
+				[
+					{ x: 0, y: 0 },
+					{ x: 640, y: 360 },
+				],
+				'M',
+				{ width: 640, height: 360 },
+			),
+		).toHaveLength(2);
+	});
+
+	it('refuses bad points, too few or too many, and points outside the image', () => {
+		const shape = /M Trajectory must be points "x,y" in whole pixels/;
+		for (const bad of ['1,2 3', '1.5,2 3,4', '-1,2 3,4', '1,2,3 4,5', '[{"x":1}]', '[oops', 'a,b c,d', 42]) {
+			const error = refusal(() => parseTrajectory(bad, 'M'));
+			expect(error.field).toBe('dynamicMasks');
+			expect(error.message).toMatch(bad === 42 ? /has 0 points/ : shape);
+		}
+		expect(refusal(() => parseTrajectory('1,2', 'M')).message).toBe(
+			'M Trajectory has 1 point; Kling takes 2 to 77 for a 5 s video',
+		);
+		const many = Array.from({ length: 78 }, (_, i) => `${i},${i}`).join(' ');
+		expect(refusal(() => parseTrajectory(many, 'M')).message).toMatch(/has 78 points/);
+		expect(refusal(() => parseTrajectory('1,2 700,3', 'M', { width: 640, height: 360 })).message).toBe(
+			'M Trajectory point 700,3 lies outside the 640×360 px start frame (x from 0 to 640, y from 0 at the bottom to 360)',
 		);
 	});
 });

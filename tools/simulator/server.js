@@ -471,6 +471,18 @@ async function createSimulator(options = {}) {
 				body.camera_control && 'camera_control',
 			].filter(Boolean);
 			if (features.length > 1) return [1201, `${features.join(', ')} cannot be used together`];
+			if (body.dynamic_masks !== undefined) {
+				const masks = body.dynamic_masks;
+				if (!Array.isArray(masks) || masks.length < 1 || masks.length > 6)
+					return [1201, 'dynamic_masks must hold 1 to 6 masks'];
+				for (const entry of masks) {
+					const points = entry && entry.trajectories;
+					if (!Array.isArray(points) || points.length < 2 || points.length > 77)
+						return [1201, 'each dynamic mask needs 2 to 77 trajectory points'];
+					if (points.some((p) => !p || !Number.isInteger(p.x) || !Number.isInteger(p.y)))
+						return [1201, 'trajectory points must be integer {x, y}'];
+				}
+			}
 		}
 		if (kind === 'multi-image2video') {
 			const list = body.image_list;
@@ -489,7 +501,13 @@ async function createSimulator(options = {}) {
 	async function checkImages(body, kind, record) {
 		const fields =
 			kind === 'image2video'
-				? ['image', 'image_tail'].filter((f) => body[f] !== undefined).map((f) => [f, body[f]])
+				? [
+						...['image', 'image_tail', 'static_mask'].filter((f) => body[f] !== undefined).map((f) => [f, body[f]]),
+						...(Array.isArray(body.dynamic_masks) ? body.dynamic_masks : []).map((entry, k) => [
+							`dynamic_masks[${k}].mask`,
+							entry && entry.mask,
+						]),
+					]
 				: kind === 'multi-image2video'
 					? (body.image_list || []).map((entry, k) => [`image_list[${k}].image`, entry && entry.image])
 					: [];
@@ -615,12 +633,22 @@ async function createSimulator(options = {}) {
 		record.body = body.value;
 		// Keep the log small: images are recorded as summaries (see checkImages), not as base64.
 		if (record.body && typeof record.body === 'object' && record.kind === 'create') {
-			const { image, image_tail, image_list, ...rest } = record.body;
+			const { image, image_tail, image_list, static_mask, dynamic_masks, ...rest } = record.body;
 			record.body = rest;
 			if (image !== undefined)
 				record.body.image = typeof image === 'string' && /^https?:/.test(image) ? image : '<image>';
 			if (image_tail !== undefined)
 				record.body.image_tail = typeof image_tail === 'string' && /^https?:/.test(image_tail) ? image_tail : '<image>';
+			if (static_mask !== undefined)
+				record.body.static_mask =
+					typeof static_mask === 'string' && /^https?:/.test(static_mask) ? static_mask : '<image>';
+			if (dynamic_masks !== undefined)
+				record.body.dynamic_masks = Array.isArray(dynamic_masks)
+					? dynamic_masks.map((e) => ({
+							mask: typeof e?.mask === 'string' && /^https?:/.test(e.mask) ? e.mask : '<image>',
+							trajectories: e?.trajectories,
+						}))
+					: dynamic_masks;
 			if (image_list !== undefined)
 				record.body.image_list = Array.isArray(image_list)
 					? image_list.map((e) => ({

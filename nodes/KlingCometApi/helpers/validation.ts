@@ -26,9 +26,13 @@ interface Capability {
 	types?: string[];
 }
 const CAPABILITIES = catalog.imageCapabilities as unknown as Record<
-	'endFrame' | 'cameraControl',
+	'endFrame' | 'cameraControl' | 'motionBrush',
 	Record<string, Capability>
 >;
+/** Motion Brush: at most 6 dynamic masks, each moving along 2 to 77 points (for a 5 s video). */
+export const MAX_DYNAMIC_MASKS = 6;
+export const MIN_TRAJECTORY_POINTS = 2;
+export const MAX_TRAJECTORY_POINTS = 77;
 
 /** CometAPI's page says 500/200 characters, Kling's own API 2500: the limit is an option. */
 export const DEFAULT_MAX_PROMPT_LENGTH = 2500;
@@ -81,6 +85,9 @@ export interface KlingCreateBody {
 	image_tail?: string;
 	/** multi-image2video. */
 	image_list?: Array<{ image: string }>;
+	/** image2video, Motion Brush: the area that stays still, and areas moving along a path. */
+	static_mask?: string;
+	dynamic_masks?: Array<{ mask: string; trajectories: Array<{ x: number; y: number }> }>;
 }
 
 /** The body of `POST /kling/v1/videos/text2video`: a prompt is required. */
@@ -176,6 +183,8 @@ export function buildText2VideoBody(input: CreateVideoInput): Text2VideoBody {
 /** What the image operations add: whether an end frame is set, and whether the model is from our list. */
 export interface ImageCreateInput extends CreateVideoInput {
 	endFrame?: boolean;
+	/** A static mask or dynamic masks (Motion Brush) are set. */
+	masks?: boolean;
 	/** False for a model typed under "Other": Kling's capability map knows nothing about it, CometAPI decides. */
 	checkCapabilities: boolean;
 }
@@ -189,9 +198,17 @@ export function buildImage2VideoBody(input: ImageCreateInput): KlingCreateBody {
 			'Camera Control cannot be combined with an End Frame: Kling takes one or the other. Remove the Camera Control, or set End Frame Source to "None"',
 		);
 	}
+	// Kling: end frame, Motion Brush masks and camera control exclude each other.
+	if (input.masks && (input.endFrame || body.camera_control)) {
+		throw new ParameterError(
+			input.endFrame ? 'endFrameSource' : 'cameraControl',
+			`Motion Brush masks cannot be combined with ${input.endFrame ? 'an End Frame' : 'Camera Control'}: Kling takes one of End Frame, Motion Brush and Camera Control. Remove one of them`,
+		);
+	}
 	if (input.checkCapabilities) {
 		if (input.endFrame) checkCapability('endFrame', 'an End Frame', 'endFrameSource', body);
 		if (body.camera_control) checkCapability('cameraControl', 'Camera Control', 'cameraControl', body);
+		if (input.masks) checkCapability('motionBrush', 'Motion Brush masks', 'dynamicMasks', body);
 	}
 	return body;
 }
@@ -212,6 +229,68 @@ export function buildMultiImage2VideoBody(input: ImageCreateInput): KlingCreateB
 		);
 	}
 	return body;
+}
+
+/**
+ * A dynamic mask's path: "x,y" points (pixels of the start frame, origin at its bottom-left corner),
+ * as text ("100,200 150,260") or JSON ([{"x":100,"y":200}, ...]). `size` is the start frame's, when
+ * known, to refuse points outside it.
+ */
+export function parseTrajectory(
+	value: unknown,
+	label: string,
+	size?: { width: number; height: number },
+): Array<{ x: number; y: number }> {
+	const field = 'dynamicMasks';
+	let points: unknown[] = [];
+	if (Array.isArray(value)) points = value;
+	else if (typeof value === 'string' && value.trim().startsWith('[')) {
+		try {
+			points = JSON.parse(value) as unknown[];
+		} catch {
+			points = [null];
+		}
+	} else if (typeof value === 'string') {
+		points = value
+			.trim()
+			.split(/[\s;]+/)
+			.filter(Boolean)
+			.map((pair) => {
+				const [x, y, ...rest] = pair.split(',');
+				return rest.length || y === undefined ? null : { x: Number(x), y: Number(y) };
+			});
+	}
+	const parsed = points.map((point) => {
+		const { x, y } = (point ?? {}) as { x?: unknown; y?: unknown };
+		return typeof x === 'number' &&
+			typeof y === 'number' &&
+			Number.isInteger(x) &&
+			Number.isInteger(y) &&
+			x >= 0 &&
+			y >= 0
+			? { x, y }
+			: undefined;
+	});
+	if (!Array.isArray(points) || parsed.some((point) => !point)) {
+		throw new ParameterError(
+			field,
+			`${label} Trajectory must be points "x,y" in whole pixels, separated by spaces (for example "120,300 180,320 260,340"), or JSON [{"x":120,"y":300}, ...]`,
+		);
+	}
+	if (parsed.length < MIN_TRAJECTORY_POINTS || parsed.length > MAX_TRAJECTORY_POINTS) {
+		throw new ParameterError(
+			field,
+			`${label} Trajectory has ${parsed.length} point${parsed.length === 1 ? '' : 's'}; Kling takes ${MIN_TRAJECTORY_POINTS} to ${MAX_TRAJECTORY_POINTS} for a 5 s video`,
+		);
+	}
+	const outside = size && parsed.find((p) => p!.x > size.width || p!.y > size.height);
+	if (outside) {
+		throw new ParameterError(
+			field,
+			`${label} Trajectory point ${outside.x},${outside.y} lies outside the ${size!.width}×${size!.height} px start frame (x from 0 to ${size!.width}, y from 0 at the bottom to ${size!.height})`,
+		);
+	}
+	return parsed as Array<{ x: number; y: number }>;
 }
 
 /** Kling's per-model rules for an image-to-video feature; Kling's defaults are mode std and 5 s. */

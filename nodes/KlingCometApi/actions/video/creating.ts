@@ -54,7 +54,13 @@ export interface PreparedCreate extends WaitParameters {
 	/** The body without its images. */
 	body: KlingCreateBody;
 	/** Checked images, turned into body fields just before sending. */
-	images?: { image?: ImageRef; imageTail?: ImageRef; list?: ImageRef[] };
+	images?: {
+		image?: ImageRef;
+		imageTail?: ImageRef;
+		list?: ImageRef[];
+		staticMask?: ImageRef;
+		dynamicMasks?: Array<{ mask: ImageRef; trajectories: Array<{ x: number; y: number }> }>;
+	};
 }
 
 /** The body as sent: images (URL or base64) filled in. */
@@ -66,6 +72,12 @@ async function requestBody(ctx: IExecuteFunctions, prepared: PreparedCreate): Pr
 	if (images.imageTail) body.image_tail = await imageValue(ctx, images.imageTail);
 	if (images.list)
 		body.image_list = await Promise.all(images.list.map(async (ref) => ({ image: await imageValue(ctx, ref) })));
+	if (images.staticMask) body.static_mask = await imageValue(ctx, images.staticMask);
+	if (images.dynamicMasks) {
+		body.dynamic_masks = await Promise.all(
+			images.dynamicMasks.map(async ({ mask, trajectories }) => ({ mask: await imageValue(ctx, mask), trajectories })),
+		);
+	}
 	return body;
 }
 
@@ -100,6 +112,8 @@ export function createProperties(options: {
 	additional: AdditionalField[];
 	/** Fields shown between the model and the wait settings (the images). */
 	inputs?: INodeProperties[];
+	/** More Additional Fields of this operation only. */
+	moreAdditional?: INodeProperties[];
 }): INodeProperties[] {
 	const cameraNote =
 		options.kind === 'text2video'
@@ -252,7 +266,10 @@ export function createProperties(options: {
 			type: 'collection',
 			placeholder: 'Add Field',
 			default: {},
-			options: options.additional.map((name) => additional[name]),
+			// Sorted by label, as the editor lists them.
+			options: [...options.additional.map((name) => additional[name]), ...(options.moreAdditional ?? [])].sort((a, b) =>
+				a.displayName.localeCompare(b.displayName),
+			),
 		},
 		{
 			displayName: 'Options',

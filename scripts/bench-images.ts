@@ -6,14 +6,15 @@
  * that process's peak RSS (kernel VmHWM) above its RSS just before the run. Ratios between the
  * settings of one run are the claim, not the absolute numbers.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, ftruncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ITEMS = 20;
 const IMAGE_BYTES = Math.round(9.5 * 1024 * 1024);
-const SETTINGS = [1, 5, 20];
+const SETTINGS = (process.env.BENCH_SETTINGS ?? '1,5,20').split(',').map(Number);
 
 const kb = (field: string) =>
 	Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))![1]);
@@ -39,6 +40,7 @@ async function child(concurrency: number, simUrl: string, apiKey: string, image:
 	});
 	const peak = kb('VmHWM');
 	const created = result.items.filter((item) => item.json.task_id).length;
+	if (!created) console.error(JSON.stringify(result.error ?? result.items[0]?.json).slice(0, 600));
 	console.log(
 		JSON.stringify({
 			concurrency,
@@ -79,7 +81,8 @@ async function main() {
 		for (const concurrency of SETTINGS) {
 			sim.reset();
 			sim.fault({ on: 'create', type: 'slow', times: 1000, delayMs: 1500 });
-			const out = execFileSync(
+			// Not execFileSync: the simulator answers from this process's event loop.
+			const { stdout: out } = await promisify(execFile)(
 				process.execPath,
 				[
 					'--expose-gc',

@@ -164,7 +164,8 @@ async function prepare(this: IExecuteFunctions, itemIndex: number, run: RunConte
 		const waitParameters = readWaitParameters(this, itemIndex, 'create');
 		const start = readImageInput(this, itemIndex, 'image');
 		const end = readImageInput(this, itemIndex, 'endFrame');
-		if (!start) throw new Error('Image Source must be "binary" or "url"');
+		if (!start)
+			throw new ParameterError('imageSource', 'Image Source must be "binary" or "url": the start frame is required');
 		const fields = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 		const staticEntry = (fields.staticMask as IDataObject | undefined)?.mask as IDataObject | undefined;
 		const dynamicEntries = ((fields.dynamicMasks as IDataObject | undefined)?.mask ?? []) as IDataObject[];

@@ -14,19 +14,9 @@ import {
 	MAX_IMAGE_BYTES,
 	parseImageHeader,
 } from '../../nodes/KlingCometApi/helpers/image';
-import { ParameterError } from '../../nodes/KlingCometApi/helpers/validation';
+import { refusal } from '../helpers/refusal';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'images', name));
-
-function refusal(fn: () => unknown): ParameterError {
-	try {
-		fn();
-	} catch (error) {
-		expect(error).toBeInstanceOf(ParameterError);
-		return error as ParameterError;
-	}
-	throw new Error('expected a ParameterError');
-}
 
 describe('parseImageHeader', () => {
 	it.each([

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
 
 import { checkImageInput, imageValue } from '../../nodes/KlingCometApi/actions/video/images';
-import { ParameterError } from '../../nodes/KlingCometApi/helpers/validation';
+import { asyncRefusal } from '../helpers/refusal';
 
 const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'images', name));
 const MB = 1024 * 1024;
@@ -59,16 +59,6 @@ const inline = (file: Buffer, fileName = 'a.png'): IBinaryData => ({
 });
 const onDisk = (id: string): IBinaryData => ({ data: 'filesystem-v2', id, mimeType: 'image/png', fileName: 'big.png' });
 
-async function refusal(promise: Promise<unknown>): Promise<ParameterError> {
-	try {
-		await promise;
-	} catch (error) {
-		expect(error).toBeInstanceOf(ParameterError);
-		return error as ParameterError;
-	}
-	throw new Error('expected a ParameterError');
-}
-
 /** A PNG header claiming 1000×1000 px, followed by `total` bytes in 64 KB chunks, made as they are read. */
 function* hugePng(total: number): Generator<Buffer> {
 	const head = Buffer.from(fixture('square.png').subarray(0, 33));
@@ -92,20 +82,20 @@ describe('checkImageInput: binary fields', () => {
 
 	it('names the missing field and the fields the item has', async () => {
 		const { ctx } = fakeContext({ photo: inline(fixture('product.jpg')), other: inline(fixture('square.png')) });
-		const error = await refusal(
+		const error = await asyncRefusal(
 			checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'imageBinaryProperty', 'Image'),
 		);
 		expect(error.field).toBe('imageBinaryProperty');
 		expect(error.message).toMatch(/^Image: the input item has no binary field "data" \(it has "photo", "other"\)/);
 		const none = fakeContext({});
 		expect(
-			(await refusal(checkImageInput(none.ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'))).message,
+			(await asyncRefusal(checkImageInput(none.ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'))).message,
 		).toMatch(/it has no binary data at all/);
 	});
 
 	it('names the file in refusals', async () => {
 		const { ctx } = fakeContext({ data: inline(fixture('too-small.png'), 'logo.png') });
-		const error = await refusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'End Frame'));
+		const error = await asyncRefusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'End Frame'));
 		expect(error.message).toMatch(/^End Frame \(binary field "data", logo\.png\) is 200×200 px/);
 	});
 
@@ -114,14 +104,14 @@ describe('checkImageInput: binary fields', () => {
 			{ data: onDisk('big') },
 			{ big: { bytes: () => hugePng(60 * MB), metadataSize: 60 * MB } },
 		);
-		const error = await refusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'));
+		const error = await asyncRefusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'));
 		expect(error.message).toMatch(/is 60\.0 MB; Kling accepts images up to 10 MB/);
 		expect(calls).toEqual({ streamed: 0, buffers: 0, metadata: 1 });
 	});
 
 	it('without metadata, a 60 MB file is counted as it streams past and the read stops just after 10 MB', async () => {
 		const { ctx, calls } = fakeContext({ data: onDisk('big') }, { big: { bytes: () => hugePng(60 * MB) } });
-		const error = await refusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'));
+		const error = await asyncRefusal(checkImageInput(ctx, 0, { source: 'binary', value: 'data' }, 'f', 'Image'));
 		expect(error.message).toMatch(/is 10\.\d MB; Kling accepts images up to 10 MB/);
 		expect(calls.streamed).toBeGreaterThan(10 * MB);
 		expect(calls.streamed).toBeLessThan(10 * MB + 256 * 1024);
@@ -161,21 +151,21 @@ describe('checkImageInput: URL or base64 text', () => {
 		});
 		const small = fixture('too-small.png').toString('base64');
 		expect(
-			(await refusal(checkImageInput(ctx, 0, { source: 'url', value: small }, 'imageUrl', 'Image'))).message,
+			(await asyncRefusal(checkImageInput(ctx, 0, { source: 'url', value: small }, 'imageUrl', 'Image'))).message,
 		).toMatch(/^Image \(base64 text\) is 200×200 px/);
 	});
 
 	it('refuses what is neither', async () => {
 		const { ctx } = fakeContext({});
 		expect(
-			(await refusal(checkImageInput(ctx, 0, { source: 'url', value: 'ftp://x/y.png' }, 'f', 'Image'))).message,
+			(await asyncRefusal(checkImageInput(ctx, 0, { source: 'url', value: 'ftp://x/y.png' }, 'f', 'Image'))).message,
 		).toMatch(/must be an http\(s\) URL or the image as base64 text/);
-		expect((await refusal(checkImageInput(ctx, 0, { source: 'url', value: '' }, 'f', 'Image'))).message).toMatch(
+		expect((await asyncRefusal(checkImageInput(ctx, 0, { source: 'url', value: '' }, 'f', 'Image'))).message).toMatch(
 			/URL is empty/,
 		);
-		expect((await refusal(checkImageInput(ctx, 0, { source: 'url', value: 'http://' }, 'f', 'Image'))).message).toMatch(
-			/is not a valid URL/,
-		);
+		expect(
+			(await asyncRefusal(checkImageInput(ctx, 0, { source: 'url', value: 'http://' }, 'f', 'Image'))).message,
+		).toMatch(/is not a valid URL/);
 	});
 });
 

@@ -2,23 +2,14 @@
 import {
 	buildText2VideoBody,
 	isValidTaskId,
-	ParameterError,
 	validateBinaryPropertyName,
 	validateTaskId,
 	validateWaitSettings,
 	videoFileName,
 } from '../../nodes/KlingCometApi/helpers/validation';
+import { refusal } from '../helpers/refusal';
 
 const base = { prompt: 'p', model: 'kling-v1' };
-const refusal = (fn: () => unknown): ParameterError => {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof ParameterError) return error;
-		throw error;
-	}
-	throw new Error('expected a refusal');
-};
 
 describe('blank optional fields are left out, whatever the blank', () => {
 	it.each([undefined, null, ''])('%p', (blank) => {

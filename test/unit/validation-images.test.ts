@@ -2,19 +2,9 @@
 import {
 	buildImage2VideoBody,
 	buildMultiImage2VideoBody,
-	ParameterError,
 	parseTrajectory,
 } from '../../nodes/KlingCometApi/helpers/validation';
-
-function refusal(fn: () => unknown): ParameterError {
-	try {
-		fn();
-	} catch (error) {
-		expect(error).toBeInstanceOf(ParameterError);
-		return error as ParameterError;
-	}
-	throw new Error('expected a ParameterError');
-}
+import { refusal } from '../helpers/refusal';
 
 const i2v = { prompt: '', model: 'kling-v2-6', checkCapabilities: true };
 

@@ -1,22 +1,12 @@
 import {
 	buildText2VideoBody,
-	ParameterError,
 	validateBinaryPropertyName,
 	validateTaskId,
 	validateWaitSettings,
 } from '../../nodes/KlingCometApi/helpers/validation';
+import { refusal } from '../helpers/refusal';
 
 const base = { prompt: 'A happy scene of a vacation on the beach.', model: 'kling-v1' };
-
-function errorOf(fn: () => unknown): ParameterError {
-	try {
-		fn();
-	} catch (error) {
-		expect(error).toBeInstanceOf(ParameterError);
-		return error as ParameterError;
-	}
-	throw new Error('expected a ParameterError');
-}
 
 describe('buildText2VideoBody', () => {
 	it('sends exactly the API field names, model as model_name, duration as a string', () => {
@@ -57,27 +47,27 @@ describe('buildText2VideoBody', () => {
 
 	it('accepts any model name the list does not know yet', () => {
 		expect(buildText2VideoBody({ ...base, model: 'kling-v9-ultra' }).model_name).toBe('kling-v9-ultra');
-		expect(errorOf(() => buildText2VideoBody({ ...base, model: 'kling v2' })).field).toBe('model');
-		expect(errorOf(() => buildText2VideoBody({ ...base, model: '' })).message).toMatch(/Model is empty/);
+		expect(refusal(() => buildText2VideoBody({ ...base, model: 'kling v2' })).field).toBe('model');
+		expect(refusal(() => buildText2VideoBody({ ...base, model: '' })).message).toMatch(/Model is empty/);
 	});
 
 	it('refuses an empty prompt and names the field', () => {
-		const error = errorOf(() => buildText2VideoBody({ ...base, prompt: '   ' }));
+		const error = refusal(() => buildText2VideoBody({ ...base, prompt: '   ' }));
 		expect(error.field).toBe('prompt');
 		expect(error.message).toMatch(/Prompt is empty/);
 	});
 
 	it('checks the prompt against a configurable limit and says how to change it', () => {
 		const long = 'x'.repeat(2501);
-		expect(errorOf(() => buildText2VideoBody({ ...base, prompt: long })).message).toMatch(
+		expect(refusal(() => buildText2VideoBody({ ...base, prompt: long })).message).toMatch(
 			/longer than 2500 characters.*Max Prompt Length/,
 		);
 		expect(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(600), maxPromptLength: 3000 })).not.toThrow();
 		expect(
-			errorOf(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(501), maxPromptLength: 500 })).message,
+			refusal(() => buildText2VideoBody({ ...base, prompt: 'x'.repeat(501), maxPromptLength: 500 })).message,
 		).toMatch(/longer than 500/);
 		expect(
-			errorOf(() => buildText2VideoBody({ ...base, negativePrompt: 'x'.repeat(201), maxNegativePromptLength: 200 }))
+			refusal(() => buildText2VideoBody({ ...base, negativePrompt: 'x'.repeat(201), maxNegativePromptLength: 200 }))
 				.field,
 		).toBe('negativePrompt');
 	});
@@ -93,7 +83,7 @@ describe('buildText2VideoBody', () => {
 		[{ callbackUrl: 'not a url' }, 'callbackUrl', /full URL/],
 		[{ callbackUrl: 'ftp://example.com/x' }, 'callbackUrl', /http/],
 	])('refuses %j', (extra, field, message) => {
-		const error = errorOf(() => buildText2VideoBody({ ...base, ...extra }));
+		const error = refusal(() => buildText2VideoBody({ ...base, ...extra }));
 		expect(error.field).toBe(field);
 		expect(error.message).toMatch(message);
 	});
@@ -101,22 +91,22 @@ describe('buildText2VideoBody', () => {
 	it('allows 3 to 15 seconds for kling-v3 and unknown newer models', () => {
 		expect(buildText2VideoBody({ ...base, model: 'kling-v3', duration: 12 }).duration).toBe('12');
 		expect(buildText2VideoBody({ ...base, model: 'kling-v4', duration: '3' }).duration).toBe('3');
-		expect(errorOf(() => buildText2VideoBody({ ...base, model: 'kling-v3', duration: 16 })).message).toMatch(/3 to 15/);
+		expect(refusal(() => buildText2VideoBody({ ...base, model: 'kling-v3', duration: 16 })).message).toMatch(/3 to 15/);
 	});
 
 	describe('camera control', () => {
 		it('needs exactly one non-zero axis for "simple"', () => {
-			expect(errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple' } })).message).toMatch(
+			expect(refusal(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple' } })).message).toMatch(
 				/exactly one non-zero axis \(got 0/,
 			);
 			expect(
-				errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', pan: 2, tilt: 3 } })).message,
+				refusal(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', pan: 2, tilt: 3 } })).message,
 			).toMatch(/got 2: pan, tilt/);
 		});
 
 		it('keeps each axis in [-10, 10]', () => {
 			expect(
-				errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: 11 } })).message,
+				refusal(() => buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: 11 } })).message,
 			).toMatch(/roll must be between -10 and 10/);
 			expect(buildText2VideoBody({ ...base, cameraControl: { type: 'simple', roll: -10 } }).camera_control).toEqual({
 				type: 'simple',
@@ -129,9 +119,9 @@ describe('buildText2VideoBody', () => {
 				type: 'forward_up',
 			});
 			expect(
-				errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'down_back', zoom: 3 } })).message,
+				refusal(() => buildText2VideoBody({ ...base, cameraControl: { type: 'down_back', zoom: 3 } })).message,
 			).toMatch(/only to type "simple"/);
-			expect(errorOf(() => buildText2VideoBody({ ...base, cameraControl: { type: 'spin' } })).message).toMatch(
+			expect(refusal(() => buildText2VideoBody({ ...base, cameraControl: { type: 'spin' } })).message).toMatch(
 				/Type must be one of simple/,
 			);
 		});
@@ -142,19 +132,19 @@ describe('other parameters', () => {
 	it('task id: trims, accepts numbers, refuses empty and path characters', () => {
 		expect(validateTaskId('  abc-123 ')).toBe('abc-123');
 		expect(validateTaskId(12345)).toBe('12345');
-		expect(errorOf(() => validateTaskId('')).message).toMatch(/Task ID is empty/);
-		expect(errorOf(() => validateTaskId('../v1/models')).field).toBe('taskId');
+		expect(refusal(() => validateTaskId('')).message).toMatch(/Task ID is empty/);
+		expect(refusal(() => validateTaskId('../v1/models')).field).toBe('taskId');
 	});
 
 	it('wait settings: seconds and minutes to milliseconds, within bounds', () => {
 		expect(validateWaitSettings(10, 20)).toEqual({ pollIntervalMs: 10_000, timeoutMs: 1_200_000 });
-		expect(errorOf(() => validateWaitSettings(0.1, 20)).field).toBe('pollInterval');
-		expect(errorOf(() => validateWaitSettings(10, 0)).field).toBe('timeout');
-		expect(errorOf(() => validateWaitSettings(10, 241)).message).toMatch(/at most 240/);
+		expect(refusal(() => validateWaitSettings(0.1, 20)).field).toBe('pollInterval');
+		expect(refusal(() => validateWaitSettings(10, 0)).field).toBe('timeout');
+		expect(refusal(() => validateWaitSettings(10, 241)).message).toMatch(/at most 240/);
 	});
 
 	it('binary field name must not be empty', () => {
 		expect(validateBinaryPropertyName(' video ')).toBe('video');
-		expect(errorOf(() => validateBinaryPropertyName('')).field).toBe('binaryPropertyName');
+		expect(refusal(() => validateBinaryPropertyName('')).field).toBe('binaryPropertyName');
 	});
 });

@@ -23,38 +23,15 @@ import {
 	readCreateInput,
 } from './creating';
 import type { ImageInput, ImageRef } from './images';
-import { checkImageInput, imageSourceProperties, readImageInput } from './images';
+import { checkImageInput, imageEntryInput, imageEntryValues, imageSourceProperties, readImageInput } from './images';
 import { parameterError, readWaitParameters } from './wait';
 
 /** Where a mask comes from, inside a Motion Brush entry. */
-const maskSource: INodeProperties[] = [
-	{
-		displayName: 'Source',
-		name: 'source',
-		type: 'options',
-		options: [
-			{ name: 'Binary File From Input', value: 'binary' },
-			{ name: 'URL or Base64 Text', value: 'url' },
-		],
-		default: 'binary',
-	},
-	{
-		displayName: 'Binary Field',
-		name: 'binaryProperty',
-		type: 'string',
-		default: 'mask',
-		description: 'Binary field of the input item holding the mask (JPG or PNG with the image’s aspect ratio)',
-		displayOptions: { show: { source: ['binary'] } },
-	},
-	{
-		displayName: 'URL',
-		name: 'url',
-		type: 'string',
-		default: '',
-		description: 'A public http(s) URL of the mask, or the mask as base64 text',
-		displayOptions: { show: { source: ['url'] } },
-	},
-];
+const maskSource = imageEntryValues({
+	defaultProperty: 'mask',
+	binaryDescription: 'Binary field of the input item holding the mask (JPG or PNG with the image’s aspect ratio)',
+	urlDescription: 'A public http(s) URL of the mask, or the mask as base64 text',
+});
 
 const motionBrush: INodeProperties[] = [
 	{
@@ -126,10 +103,7 @@ export const description = updateDisplayOptions(
 const fieldOf = (prefix: string, input: ImageInput) =>
 	`${prefix}${input.source === 'binary' ? 'BinaryProperty' : 'Url'}`;
 
-const entryInput = (entry: IDataObject): ImageInput =>
-	entry.source === 'url'
-		? { source: 'url', value: entry.url }
-		: { source: 'binary', value: entry.binaryProperty ?? 'mask' };
+const entryInput = (entry: IDataObject) => imageEntryInput(entry, 'mask');
 
 const ratioText = (h: ImageHeader) => `${h.width}×${h.height} px`;
 const headerOf = (ref: ImageRef | undefined) => (ref && ref.kind !== 'url' ? ref.header : undefined);

@@ -3,7 +3,7 @@
  * binary-data mode) or a URL / base64 text. Checked before any request from the file's first
  * bytes and its size; the image itself (base64) is built only when its create is about to be sent.
  */
-import type { IBinaryData, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { HeaderParse, ImageHeader } from '../../helpers/image';
 import {
@@ -89,6 +89,54 @@ export function imageSourceProperties(options: {
 			displayOptions: whenSource('url'),
 		},
 	];
+}
+
+/**
+ * Source / binary field / URL of one entry in a list of images (several images, Motion Brush
+ * masks): the values of a fixedCollection entry, read back with `imageEntryInput`.
+ */
+export function imageEntryValues(options: {
+	defaultProperty: string;
+	binaryDescription: string;
+	urlDescription: string;
+	urlPlaceholder?: string;
+}): INodeProperties[] {
+	return [
+		{
+			displayName: 'Source',
+			name: 'source',
+			type: 'options',
+			options: [
+				{ name: 'Binary File From Input', value: 'binary' },
+				{ name: 'URL or Base64 Text', value: 'url' },
+			],
+			default: 'binary',
+		},
+		{
+			displayName: 'Binary Field',
+			name: 'binaryProperty',
+			type: 'string',
+			default: options.defaultProperty,
+			description: options.binaryDescription,
+			displayOptions: { show: { source: ['binary'] } },
+		},
+		{
+			displayName: 'URL',
+			name: 'url',
+			type: 'string',
+			default: '',
+			...(options.urlPlaceholder ? { placeholder: options.urlPlaceholder } : {}),
+			description: options.urlDescription,
+			displayOptions: { show: { source: ['url'] } },
+		},
+	];
+}
+
+/** One entry made with `imageEntryValues`, as an image choice. */
+export function imageEntryInput(entry: IDataObject, defaultProperty: string): ImageInput {
+	return entry.source === 'url'
+		? { source: 'url', value: entry.url }
+		: { source: 'binary', value: entry.binaryProperty ?? defaultProperty };
 }
 
 /** Reads an image choice made with `imageSourceProperties`; undefined when the source is "none". */

@@ -21,8 +21,7 @@ import {
 	finishAwaitedCreate,
 	readCreateInput,
 } from './creating';
-import type { ImageSource } from './images';
-import { checkImageInput } from './images';
+import { checkImageInput, imageEntryInput, imageEntryValues } from './images';
 import { parameterError, readWaitParameters } from './wait';
 
 const imageList: INodeProperties = {
@@ -38,35 +37,12 @@ const imageList: INodeProperties = {
 		{
 			displayName: 'Image',
 			name: 'image',
-			values: [
-				{
-					displayName: 'Source',
-					name: 'source',
-					type: 'options',
-					options: [
-						{ name: 'Binary File From Input', value: 'binary' },
-						{ name: 'URL or Base64 Text', value: 'url' },
-					],
-					default: 'binary',
-				},
-				{
-					displayName: 'Binary Field',
-					name: 'binaryProperty',
-					type: 'string',
-					default: 'data',
-					description: 'Name of the binary field of the input item that holds this image',
-					displayOptions: { show: { source: ['binary'] } },
-				},
-				{
-					displayName: 'URL',
-					name: 'url',
-					type: 'string',
-					default: '',
-					placeholder: 'https://example.com/scene-1.jpg',
-					description: 'A public http(s) URL of the image (Kling downloads it), or the image as base64 text',
-					displayOptions: { show: { source: ['url'] } },
-				},
-			],
+			values: imageEntryValues({
+				defaultProperty: 'data',
+				binaryDescription: 'Name of the binary field of the input item that holds this image',
+				urlDescription: 'A public http(s) URL of the image (Kling downloads it), or the image as base64 text',
+				urlPlaceholder: 'https://example.com/scene-1.jpg',
+			}),
 		},
 	],
 };
@@ -100,9 +76,7 @@ async function prepare(this: IExecuteFunctions, itemIndex: number, run: RunConte
 		const body = buildMultiImage2VideoBody({ ...readCreateInput(this, itemIndex, run, waitParameters) });
 		const list = [];
 		for (const [k, entry] of entries.entries()) {
-			const source = (entry.source === 'url' ? 'url' : 'binary') as ImageSource;
-			const value = source === 'url' ? entry.url : (entry.binaryProperty ?? 'data');
-			list.push(await checkImageInput(this, itemIndex, { source, value }, 'images', `Image ${k + 1}`));
+			list.push(await checkImageInput(this, itemIndex, imageEntryInput(entry, 'data'), 'images', `Image ${k + 1}`));
 		}
 		return { taskKind: 'multi-image2video', body, images: { list }, ...waitParameters };
 	} catch (error) {

@@ -6,15 +6,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { updateDisplayOptions } from 'n8n-workflow';
 
 import { buildText2VideoBody, KNOWN_MODELS } from '../../helpers/validation';
-import type { Operation, RunContext } from '../types';
+import type { RunContext } from '../types';
 import type { PreparedCreate } from './creating';
-import {
-	createProperties,
-	createRequestsAtOnce,
-	executeCreate,
-	finishAwaitedCreate,
-	readCreateInput,
-} from './creating';
+import { createOperation, createProperties, readCreateInput } from './creating';
 import { parameterError, readWaitParameters } from './wait';
 
 const properties = createProperties({
@@ -48,10 +42,4 @@ function prepare(this: IExecuteFunctions, itemIndex: number, run: RunContext): P
 	}
 }
 
-export const create: Operation<PreparedCreate> = {
-	description,
-	prepare,
-	execute: executeCreate,
-	finishAwaited: finishAwaitedCreate,
-	createRequestsAtOnce,
-};
+export const create = createOperation(description, prepare);

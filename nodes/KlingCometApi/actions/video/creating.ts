@@ -25,7 +25,7 @@ import { klingRequest, taskPath } from '../../transport';
 import { failureError, taskApiError } from '../../transport/messages';
 import { isTransientNotSent } from '../../transport/network';
 import { isCreateOutcomeUnknown, isRefusedForNow } from '../../transport/verdicts';
-import type { AwaitingCallback, ItemContext, RunContext } from '../types';
+import type { AwaitingCallback, ItemContext, Operation, RunContext } from '../types';
 import { callbackUrlForPause, readOnceBeforePause } from './callback';
 import type { ImageRef } from './images';
 import { imageValue } from './images';
@@ -341,7 +341,7 @@ export function readCreateInput(
 	};
 }
 
-export function createRequestsAtOnce(this: IExecuteFunctions): number {
+function createRequestsAtOnce(this: IExecuteFunctions): number {
 	const value = Number(this.getNodeParameter('options.createConcurrency', 0, DEFAULT_CREATE_CONCURRENCY));
 	return Number.isFinite(value) && value >= 1 ? Math.floor(value) : DEFAULT_CREATE_CONCURRENCY;
 }
@@ -445,7 +445,7 @@ async function submitTask(
 	throw failureError(ctx.getNode(), failure, { itemIndex, kind: 'create', baseUrl: item.baseUrl, hint });
 }
 
-export async function executeCreate(
+async function executeCreate(
 	this: IExecuteFunctions,
 	prepared: PreparedCreate,
 	item: ItemContext,
@@ -490,7 +490,7 @@ export async function executeCreate(
 }
 
 /** Pause Until Callback: the task has finished (read before pausing, or confirmed by the callbacks). */
-export async function finishAwaitedCreate(
+async function finishAwaitedCreate(
 	this: IExecuteFunctions,
 	prepared: PreparedCreate,
 	task: KlingTask,
@@ -502,4 +502,12 @@ export async function finishAwaitedCreate(
 	const output = await finishTask(this, task, prepared, item, Date.now() + (prepared.wait?.timeoutMs ?? 0));
 	item.ledger.finished(item.itemIndex);
 	return output;
+}
+
+/** A Create operation: its fields and body builder; sending, waiting and finishing are shared. */
+export function createOperation(
+	description: INodeProperties[],
+	prepare: Operation<PreparedCreate>['prepare'],
+): Operation<PreparedCreate> {
+	return { description, prepare, execute: executeCreate, finishAwaited: finishAwaitedCreate, createRequestsAtOnce };
 }

@@ -13,15 +13,9 @@ import {
 	ParameterError,
 	parseTrajectory,
 } from '../../helpers/validation';
-import type { Operation, RunContext } from '../types';
+import type { RunContext } from '../types';
 import type { PreparedCreate } from './creating';
-import {
-	createProperties,
-	createRequestsAtOnce,
-	executeCreate,
-	finishAwaitedCreate,
-	readCreateInput,
-} from './creating';
+import { createOperation, createProperties, readCreateInput } from './creating';
 import type { ImageInput, ImageRef } from './images';
 import { checkImageInput, imageEntryInput, imageEntryValues, imageSourceProperties, readImageInput } from './images';
 import { parameterError, readWaitParameters } from './wait';
@@ -185,10 +179,4 @@ async function prepare(this: IExecuteFunctions, itemIndex: number, run: RunConte
 	}
 }
 
-export const imageToVideo: Operation<PreparedCreate> = {
-	description,
-	prepare,
-	execute: executeCreate,
-	finishAwaited: finishAwaitedCreate,
-	createRequestsAtOnce,
-};
+export const imageToVideo = createOperation(description, prepare);

@@ -12,15 +12,9 @@ import {
 	MULTI_IMAGE_MODELS,
 	ParameterError,
 } from '../../helpers/validation';
-import type { Operation, RunContext } from '../types';
+import type { RunContext } from '../types';
 import type { PreparedCreate } from './creating';
-import {
-	createProperties,
-	createRequestsAtOnce,
-	executeCreate,
-	finishAwaitedCreate,
-	readCreateInput,
-} from './creating';
+import { createOperation, createProperties, readCreateInput } from './creating';
 import { checkImageInput, imageEntryInput, imageEntryValues } from './images';
 import { parameterError, readWaitParameters } from './wait';
 
@@ -84,10 +78,4 @@ async function prepare(this: IExecuteFunctions, itemIndex: number, run: RunConte
 	}
 }
 
-export const multiImageToVideo: Operation<PreparedCreate> = {
-	description,
-	prepare,
-	execute: executeCreate,
-	finishAwaited: finishAwaitedCreate,
-	createRequestsAtOnce,
-};
+export const multiImageToVideo = createOperation(description, prepare);

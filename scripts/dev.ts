@@ -26,6 +26,8 @@ async function main() {
 			port: Number(process.env.N8N_PORT || 5678),
 			userFolder: path.join(ROOT, '.n8n-dev'),
 			log: say,
+			// n8n's own log at info, so the node's "item 0 has task …" and pause lines show here.
+			n8nLog: (chunk) => chunk.split('\n').forEach((line) => line.trim() && console.log(`[n8n] ${line}`)),
 		});
 	} catch (error) {
 		watcher.kill('SIGTERM');

@@ -24,7 +24,13 @@ export interface DevEnvironment {
 
 /** Everything but the watcher; the browser check uses this too. */
 export async function startDevEnvironment(
-	options: { port?: number; userFolder?: string; log?: (line: string) => void } = {},
+	options: {
+		port?: number;
+		userFolder?: string;
+		log?: (line: string) => void;
+		/** Each line n8n's server prints (its log at info: the node's "item 0 has task …" lines among them). */
+		n8nLog?: (line: string) => void;
+	} = {},
 ): Promise<DevEnvironment> {
 	const log = options.log ?? (() => {});
 	const sim = await createSimulator({
@@ -50,7 +56,7 @@ export async function startDevEnvironment(
 			return wf;
 		}),
 	);
-	const url = await n8n.start(options.port);
+	const url = await n8n.start(options.port, options.n8nLog);
 	await n8n.setupOwnerAndLogin();
 	return {
 		n8n,

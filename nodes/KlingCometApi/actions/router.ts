@@ -41,7 +41,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	const operationName = this.getNodeParameter('operation', 0) as string;
 	const op = (operations as Record<string, Operation<unknown> | undefined>)[operationName];
-	if (!op) throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported`);
+	if (!op)
+		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported`, { itemIndex: 0 });
 	const continueOnFail = this.continueOnFail();
 	const startedAt = Date.now();
 	const results: INodeExecutionData[] = new Array(items.length);
@@ -125,7 +126,9 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const notDone = () => items.map((_, i) => i).filter((i) => !results[i]);
 	const finishAwaited = (i: number, item: ItemContext, task: KlingTask) => {
 		if (!op.finishAwaited)
-			throw new NodeOperationError(node, `The operation "${operationName}" cannot wait for callbacks`);
+			throw new NodeOperationError(node, `The operation "${operationName}" cannot wait for callbacks`, {
+				itemIndex: i,
+			});
 		return op.finishAwaited.call(this, prepared[i], task, item);
 	};
 
@@ -187,6 +190,7 @@ function checkCredential(ctx: IExecuteFunctions, credentials: CometApiCredential
 	if (check.ok) return check.baseUrl;
 	throw redactor.error(
 		new NodeOperationError(ctx.getNode(), check.problem, {
+			itemIndex: 0,
 			description:
 				'Open the CometAPI (Kling) credential and correct it. Nothing was sent to CometAPI, so nothing was billed.',
 		}),

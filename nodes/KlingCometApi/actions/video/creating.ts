@@ -117,8 +117,10 @@ export function createProperties(options: {
 }): INodeProperties[] {
 	const cameraNote =
 		options.kind === 'text2video'
-			? 'Only kling-v1 in std mode with 5 s honours it for text-to-video.'
-			: 'For image-to-video Kling offers it with kling-v1 (std, 5 s) and kling-v1-5 (pro, 5 s, Simple only); it cannot be combined with an End Frame.';
+			? 'Only kling-v1 in std mode with 5 s honours it for text-to-video'
+			: 'For image-to-video Kling offers it with kling-v1 (std, 5 s) and kling-v1-5 (pro, 5 s, Simple only); it cannot be combined with an End Frame';
+	// Identifiers, not expressions, as defaults: n8n's scanner reads a default only if it can parse it.
+	const defaultModel = options.defaultModel;
 	const ratios = options.kind === 'multi-image2video' ? MULTI_IMAGE_ASPECT_RATIOS : ASPECT_RATIOS;
 	const additional: Record<AdditionalField, INodeProperties> = {
 		aspectRatio: {
@@ -146,7 +148,7 @@ export function createProperties(options: {
 			name: 'cameraControl',
 			type: 'fixedCollection',
 			default: {},
-			description: `Camera motion. ${cameraNote}`,
+			description: `Camera motion. ${cameraNote}.`,
 			options: [
 				{
 					displayName: 'Camera',
@@ -242,7 +244,7 @@ export function createProperties(options: {
 				...options.models.map((model) => ({ name: model, value: model })),
 				{ name: 'Other (Enter Name Below)', value: 'custom', description: 'A model that is not in this list yet' },
 			],
-			default: options.defaultModel,
+			default: defaultModel,
 			description:
 				options.kind === 'text2video'
 					? 'The Kling model_name to use. Newer models cost more and take longer.'

@@ -42,7 +42,9 @@ export function imageSourceProperties(options: {
 	show?: Record<string, string[]>;
 	withNone?: boolean;
 }): INodeProperties[] {
-	const { prefix, label, show = {} } = options;
+	const { prefix, label, show = {}, defaultProperty } = options;
+	// Identifiers, not expressions, as defaults: n8n's scanner reads a default only if it can parse it.
+	const defaultSource = options.withNone ? 'none' : 'binary';
 	const whenSource = (source: ImageSource) => ({ show: { ...show, [`${prefix}Source`]: [source] } });
 	return [
 		{
@@ -64,7 +66,7 @@ export function imageSourceProperties(options: {
 					description: 'A public image URL that Kling downloads itself, or the image as base64 text',
 				},
 			],
-			default: options.withNone ? 'none' : 'binary',
+			default: defaultSource,
 			displayOptions: Object.keys(show).length ? { show } : undefined,
 		},
 		{
@@ -72,8 +74,8 @@ export function imageSourceProperties(options: {
 			name: `${prefix}BinaryProperty`,
 			type: 'string',
 			required: true,
-			default: options.defaultProperty,
-			placeholder: options.defaultProperty,
+			default: defaultProperty,
+			placeholder: defaultProperty,
 			description: 'Name of the binary field of the input item that holds the image (JPG or PNG, at most 10 MB)',
 			displayOptions: whenSource('binary'),
 		},
@@ -101,6 +103,7 @@ export function imageEntryValues(options: {
 	urlDescription: string;
 	urlPlaceholder?: string;
 }): INodeProperties[] {
+	const { defaultProperty } = options;
 	return [
 		{
 			displayName: 'Source',
@@ -116,7 +119,7 @@ export function imageEntryValues(options: {
 			displayName: 'Binary Field',
 			name: 'binaryProperty',
 			type: 'string',
-			default: options.defaultProperty,
+			default: defaultProperty,
 			description: options.binaryDescription,
 			displayOptions: { show: { source: ['binary'] } },
 		},

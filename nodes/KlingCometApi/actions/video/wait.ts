@@ -33,6 +33,7 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 		description:
 			"Save the execution as waiting (it holds no memory or worker while Kling works, and survives an n8n restart); CometAPI's callbacks resume it when every task has finished. Needs an n8n URL that CometAPI can reach (WEBHOOK_URL).",
 	};
+	const defaultWaitMode = DEFAULT_WAIT_MODE[operation];
 	return [
 		{
 			displayName: 'Wait Mode',
@@ -52,7 +53,7 @@ export function waitProperties(operation: OperationName): INodeProperties[] {
 				},
 				...(operation === 'create' ? [pauseOption] : []),
 			],
-			default: DEFAULT_WAIT_MODE[operation],
+			default: defaultWaitMode,
 		},
 		{
 			displayName: 'Poll Interval (Seconds)',

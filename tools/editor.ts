@@ -16,6 +16,11 @@ export interface Editor {
 	page: Page;
 	/** Opens a workflow, double-clicks a node, and returns the labels its panel shows. */
 	openNode(workflowId: string, nodeName: string): Promise<string[]>;
+	/**
+	 * Opens the node panel (the canvas "+" button) of a workflow ("new": an empty one, where the
+	 * panel lists triggers), types `term` into its search box and returns the listed entries.
+	 */
+	searchNodes(workflowId: string, term: string): Promise<Array<{ name: string; description: string }>>;
 	close(): Promise<void>;
 }
 
@@ -59,6 +64,31 @@ export async function openEditor(baseUrl: string): Promise<Editor> {
 			// Each parameter row starts with its label.
 			const rows = await panel.locator('.parameter-item').allInnerTexts();
 			return rows.map((row) => row.split('\n')[0].trim()).filter(Boolean);
+		},
+		async searchNodes(workflowId, term) {
+			await page.goto(`${baseUrl}/workflow/${workflowId}`);
+			await page.locator('[data-test-id="canvas-wrapper"]').waitFor({ timeout: 60_000 });
+			await page.locator('[data-test-id="node-creator-plus-button"]').click();
+			const search = page.locator(
+				'[data-test-id="node-creator-search-bar"] input, input[data-test-id="node-creator-search-bar"]',
+			);
+			await search.first().fill(term);
+			// The search is debounced: give the list a moment to settle.
+			await page.waitForTimeout(1500);
+			const items = page.locator('[data-test-id="node-creator"] [data-test-id="item-iterator-item"]');
+			const found: Array<{ name: string; description: string }> = [];
+			for (const item of await items.all()) {
+				const names = item.locator('[data-test-id="node-creator-item-name"]');
+				if (!(await names.count())) continue;
+				const name = (await names.first().innerText()).trim();
+				const description = await item
+					.locator('[data-test-id="node-creator-item-description"]')
+					.first()
+					.innerText()
+					.catch(() => '');
+				found.push({ name, description: description.trim() });
+			}
+			return found;
 		},
 		close: () => browser.close(),
 	};

@@ -19,8 +19,9 @@ export class KlingCometApi implements INodeType {
 		icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
 		group: ['transform'],
 		version: 1,
-		subtitle: '={{ { create: "Create Video", get: "Get Task" }[$parameter["operation"]] }}',
-		description: 'Turn text prompts into videos with Kling through CometAPI',
+		subtitle:
+			'={{ { create: "Create Video", imageToVideo: "Create Video From Image", multiImageToVideo: "Create Video From Several Images", get: "Get Task" }[$parameter["operation"]] }}',
+		description: 'Create videos with Kling through CometAPI from a prompt or images, and read their tasks',
 		defaults: { name: 'Kling (CometAPI)' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -71,7 +71,9 @@ export class KlingCometApiTrigger implements INodeType {
 		version: 1,
 		subtitle:
 			'={{ { finished: "Task finished", succeed: "Task succeeded", failed: "Task failed", any: "Any status change" }[$parameter["events"]] }}',
-		description: 'Starts the workflow when a Kling video task created with this Callback URL finishes',
+		// n8n's node panel lists this Trigger and the action node as one entry and shows this text for it.
+		description:
+			'Make videos with Kling through CometAPI from a prompt or images, and start workflows when a task finishes',
 		defaults: { name: 'Kling (CometAPI) Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],

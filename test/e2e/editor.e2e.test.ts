@@ -57,6 +57,22 @@ describe('the node in the n8n editor (real browser)', () => {
 		expect(labels).not.toContain('Task ID');
 	});
 
+	// Terms a new user types; n8n 2.x leaves AI-category nodes out of search unless they are AI root nodes.
+	const TERMS = ['kling', 'cometapi', 'Kling (CometAPI)', 'video', 'text to video', 'image to video'];
+
+	it.each(TERMS)('the node panel of a workflow with a trigger finds the node by "%s"', async (term) => {
+		const found = await editor.searchNodes('klingTextToVideo01', term);
+		const entry = found.find((item) => item.name === 'Kling (CometAPI)');
+		expect(entry).toBeDefined();
+		// The action entry describes the action node, not the Trigger.
+		expect(entry!.description).not.toMatch(/^Starts the workflow/);
+	});
+
+	it.each(TERMS)('the trigger panel of an empty workflow finds the Trigger by "%s"', async (term) => {
+		const found = await editor.searchNodes('new', term);
+		expect(found.map((item) => item.name)).toContain('Kling (CometAPI)');
+	});
+
 	it('Get Task shows Task Kind', async () => {
 		const labels = (await editor.openNode('klingCreateThenGet1', 'Collect video')).join(' | ');
 		expect(labels).toContain('Task Kind');

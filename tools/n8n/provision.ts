@@ -85,7 +85,7 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 	if (existsSync(path.join(dir, '.done')) && existsSync(n8nScript)) return install;
 
 	log(
-		`installing n8n ${version} into ${dir} (first time only: about 5 minutes, 2.8 GB on disk and 1 GB more in npm's cache) ...`,
+		`installing n8n ${version} into ${dir} (first time only: about 6 minutes, 2.8 GB on disk and about 1 GB more in npm's cache) ...`,
 	);
 	rmSync(dir, { recursive: true, force: true });
 	mkdirSync(dir, { recursive: true });

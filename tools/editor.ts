@@ -81,11 +81,9 @@ export async function openEditor(baseUrl: string): Promise<Editor> {
 				const names = item.locator('[data-test-id="node-creator-item-name"]');
 				if (!(await names.count())) continue;
 				const name = (await names.first().innerText()).trim();
-				const description = await item
-					.locator('[data-test-id="node-creator-item-description"]')
-					.first()
-					.innerText()
-					.catch(() => '');
+				// Older editors (1.x, 2.8) show no description in search results: do not wait for one.
+				const descriptions = item.locator('[data-test-id="node-creator-item-description"]');
+				const description = (await descriptions.count()) ? await descriptions.first().innerText() : '';
 				found.push({ name, description: description.trim() });
 			}
 			return found;

@@ -27,6 +27,13 @@ export async function startDevEnvironment(
 	options: {
 		port?: number;
 		userFolder?: string;
+		/** The n8n release to run (default: the current one). */
+		version?: string;
+		/**
+		 * Import the credential and the example workflows (default true). Each import boots n8n's CLI
+		 * once, so a check that needs neither (the node-panel search) starts faster without.
+		 */
+		examples?: boolean;
 		log?: (line: string) => void;
 		/** Each line n8n's server prints (its log at info: the node's "item 0 has task …" lines among them). */
 		n8nLog?: (line: string) => void;
@@ -38,24 +45,30 @@ export async function startDevEnvironment(
 		taskMs: Number(process.env.SIM_TASK_MS || 15_000),
 		submittedMs: 3000,
 	});
-	const n8n = new N8nInstance(await provisionN8n(N8N_VERSIONS.current, log), {
+	const n8n = new N8nInstance(await provisionN8n(options.version ?? N8N_VERSIONS.current, log), {
 		userFolder: options.userFolder,
 		customExtensions: path.join(ROOT, 'dist'),
 		// Reload the node when dist/ changes.
 		env: { N8N_DEV_RELOAD: 'true' },
 	});
-	await n8n.importCredentials([
-		{ ...DEV_CREDENTIAL, type: 'cometApiKlingApi', data: { apiKey: sim.apiKey, baseUrl: sim.url } },
-	]);
-	const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
-	await n8n.importWorkflows(
-		examples.map((file) => {
-			const wf = readExample(file);
-			for (const node of wf.nodes)
-				if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
-			return wf;
-		}),
-	);
+	if (options.examples !== false) {
+		await n8n.importCredentials([
+			{
+				...DEV_CREDENTIAL,
+				type: 'cometApiKlingApi',
+				data: { apiKey: sim.apiKey, baseUrl: sim.url },
+			},
+		]);
+		const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+		await n8n.importWorkflows(
+			examples.map((file) => {
+				const wf = readExample(file);
+				for (const node of wf.nodes)
+					if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
+				return wf;
+			}),
+		);
+	}
 	const url = await n8n.start(options.port, options.n8nLog);
 	await n8n.setupOwnerAndLogin();
 	return {

@@ -346,10 +346,10 @@ export class N8nInstance {
 
 	/** Executions of a workflow, newest first. */
 	async executionsOf(workflowId: string): Promise<Array<{ id: string; status: string }>> {
-		// The list is paginated (20 by default).
+		// The list is paginated (20 by default; n8n 2.41 refuses a limit above 100).
 		const answer = await this.rest(
 			'GET',
-			`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=500`,
+			`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100`,
 		);
 		const results = answer.json?.data?.results ?? answer.json?.data ?? [];
 		return results.map((entry: { id: string; status: string }) => ({ id: String(entry.id), status: entry.status }));

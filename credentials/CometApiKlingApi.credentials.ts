@@ -38,6 +38,14 @@ export class CometApiKlingApi implements ICredentialType {
 			description:
 				'Change only to go through a proxy or to test against a local simulator. The key is sent to this address only. No user name, password, query or fragment: the node refuses such a URL.',
 		},
+		{
+			displayName: 'Balance Query URL',
+			name: 'balanceUrl',
+			type: 'string',
+			default: 'https://query.cometapi.com',
+			description:
+				"CometAPI's free balance service, used only by Account → Get Balance and Options → Minimum Balance; it takes the key in the query string. Change only for a proxy or a local simulator. No user name, password, query or fragment.",
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {

@@ -43,7 +43,7 @@ check nodes/KlingCometApi/actions/video/images.ts "			if (parse.kind !== 'more' 
 check nodes/KlingCometApi/helpers/image.ts "	if (Math.min(width, height) < MIN_IMAGE_SIDE) {" "images: the 300 px minimum" "	if (false) {"
 check nodes/KlingCometApi/helpers/validation.ts "	if (input.endFrame && body.camera_control) {" "images: no end frame with camera control" "	if (false) {"
 check nodes/KlingCometApi/actions/video/callback.ts "		...(item.binary ? { binary: item.binary } : {})," "pause: resumed image items keep their images"
-check nodes/KlingCometApi/actions/video/callback.ts "				path: taskPath(kindOf(itemIndex))," "pause: each task is read under its own kind" "				path: taskPath('text2video'),"
+check nodes/KlingCometApi/actions/video/callback.ts "			path: taskPath(kindOf(itemIndex))," "pause: each task is read under its own kind" "			path: taskPath('text2video'),"
 check nodes/KlingCometApi/actions/video/get.operation.ts "			taskKind: chosen === 'auto' ? kindOfInput(this, itemIndex) : chosen," "get: Auto takes the input item's task_kind" "			taskKind: chosen === 'auto' ? undefined : chosen,"
-check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "		if (answer.ok || !isTaskNotFound(answer.failure)) break;" "trigger: an image task is looked for under its own kind" "		break;"
+check nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts "				if (read.answer.ok || !isTaskNotFound(read.answer.failure)) break;" "trigger: an image task is looked for under its own kind" "				break;"
 exit $status

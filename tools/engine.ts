@@ -198,6 +198,10 @@ export interface RunOptions {
 	/** Binary fields per input item (by index), e.g. [{ data: { path: 'photo.jpg' } }]. */
 	files?: Array<Record<string, InputFile>>;
 	continueOnFail?: boolean;
+	/** Unique per run by default, as in n8n; a resume passes the paused run's id. */
+	executionId?: string;
+	/** n8n's node setting "Retry On Fail": this many tries in all, none waited for. */
+	retryTries?: number;
 	/** Cancels the execution this many ms after it started (the editor's "Stop" button). */
 	cancelAfterMs?: number;
 }
@@ -212,8 +216,11 @@ export interface RunResult {
 	durationMs: number;
 }
 
+let runs = 0;
+
 export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 	await initialiseEngine();
+	const executionId = options.executionId ?? `exec-${++runs}`;
 	const klingNode: INode = {
 		id: 'kling',
 		name: 'Kling',
@@ -223,6 +230,7 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		parameters: options.parameters as INode['parameters'],
 		credentials: { cometApiKlingApi: { id: '1', name: 'CometAPI (test)' } },
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.retryTries ? { retryOnFail: true, maxTries: options.retryTries, waitBetweenTries: 0 } : {}),
 	};
 	const trigger: INode = {
 		id: 'trigger',
@@ -241,7 +249,7 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		settings: {},
 	});
 
-	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', {
+	const hooks = new ExecutionLifecycleHooks('manual', executionId, {
 		id: 'test',
 		name: 'test',
 		nodes: [],
@@ -253,7 +261,7 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 	const additionalData = {
 		hooks,
 		credentialsHelper: new TestCredentialsHelper(options.credentials),
-		executionId: 'exec-1',
+		executionId,
 		restApiUrl: 'http://127.0.0.1:1/rest',
 		instanceBaseUrl: 'http://127.0.0.1:1/',
 		webhookBaseUrl: 'http://127.0.0.1:1/webhook',

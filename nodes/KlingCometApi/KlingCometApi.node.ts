@@ -8,6 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import * as account from './actions/account';
 import { router } from './actions/router';
 import * as video from './actions/video';
 import { RESUME_WEBHOOKS, resumeOnCallback } from './actions/video/callback';
@@ -20,8 +21,9 @@ export class KlingCometApi implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle:
-			'={{ { create: "Create Video", imageToVideo: "Create Video From Image", multiImageToVideo: "Create Video From Several Images", get: "Get Task" }[$parameter["operation"]] }}',
-		description: 'Create videos with Kling through CometAPI from a prompt or images, and read their tasks',
+			'={{ { create: "Create Video", imageToVideo: "Create Video From Image", multiImageToVideo: "Create Video From Several Images", get: "Get Task", getBalance: "Get Balance" }[$parameter["operation"]] }}',
+		description:
+			'Create videos with Kling through CometAPI from a prompt or images, read their tasks, and check the balance',
 		defaults: { name: 'Kling (CometAPI)' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -35,10 +37,15 @@ export class KlingCometApi implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'Video', value: 'video' }],
+				options: [
+					{ name: 'Account', value: 'account' },
+					{ name: 'Video', value: 'video' },
+				],
+				// Workflows saved before the Account resource have no value here: they stay on Video.
 				default: 'video',
 			},
 			...video.description,
+			...account.description,
 		],
 	};
 

@@ -2,10 +2,12 @@
  * Kling (CometAPI) Trigger: starts a workflow when a Kling task finishes. Its production URL is
  * what users paste into Create Video → Callback URL; CometAPI posts every status change there.
  *
- * A callback is only a hint: the task is read with the credential and the workflow gets what the
- * API says. Spoofed callbacks (unknown task, another account's task) start nothing, and a task's
- * status starts at most one execution per n8n instance (see `claimRecent`). The video is not downloaded here,
- * so CometAPI gets its answer within seconds whatever the file size.
+ * Create Video signs that URL with the credential's key (`helpers/signing.ts`), so a callback
+ * without the signature is refused before any read, and a task created with another URL cannot
+ * start this one. A signed callback is still only a hint: the task is read with the credential and
+ * the workflow gets what the API says; a task's status starts at most one execution per n8n
+ * instance (see `claimRecent`). The video is not downloaded here, so CometAPI gets its answer
+ * within seconds whatever the file size.
  */
 import type {
 	IDataObject,
@@ -19,7 +21,9 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { firstVideoUrl } from '../KlingCometApi/actions/video/wait';
 import { isFinalStatus } from '../KlingCometApi/helpers/polling';
+import { ReadThrottle } from '../KlingCometApi/helpers/read-throttle';
 import { credentialSecrets, Redactor } from '../KlingCometApi/helpers/redaction';
+import { checkCallbackSignature, signedSegments } from '../KlingCometApi/helpers/signing';
 import { respond } from '../KlingCometApi/helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../KlingCometApi/transport';
 import type { TaskKind } from '../KlingCometApi/transport';
@@ -39,7 +43,8 @@ type Events = 'finished' | 'succeed' | 'failed' | 'any';
  * create or delete when the workflow is activated: like n8n's own Webhook node, this only listens.
  */
 const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
-	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'kling' },
+	// responseData '': answer with webhookResponse (n8n's default, 'firstEntryJson', is sent as that literal text).
+	{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'kling' },
 ];
 
 /**
@@ -50,6 +55,24 @@ const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
 const recentlyEmitted = new Map<string, number>();
 const RECENT_MS = 24 * 60 * 60_000;
 const RECENT_KEPT = 50_000;
+
+/** Task ids CometAPI did not know, remembered so that repeating one costs no read. */
+const unknownTasks = new Map<string, number>();
+const UNKNOWN_MS = 10 * 60_000;
+const UNKNOWN_KEPT = 10_000;
+
+function rememberUnknown(key: string, now = Date.now()): void {
+	for (const [old, expires] of unknownTasks) {
+		if (expires > now && unknownTasks.size < UNKNOWN_KEPT) break;
+		unknownTasks.delete(old);
+	}
+	unknownTasks.set(key, now + UNKNOWN_MS);
+}
+const isKnownUnknown = (key: string) => (unknownTasks.get(key) ?? 0) > Date.now();
+
+/** False "finished" claims for a running task cost about one read per 5 s, however many arrive. */
+type Read = { answer: Awaited<ReturnType<typeof klingRequest>>; kind: TaskKind };
+const reads = new ReadThrottle<Read>(5_000, (read) => !read.answer.ok || isFinalStatus(read.answer.data.task_status));
 
 /** True the first time a key is claimed within RECENT_MS in this n8n instance. */
 function claimRecent(key: string, now = Date.now()): boolean {
@@ -82,7 +105,7 @@ export class KlingCometApiTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Copy the Production URL above into Kling (CometAPI) → Create Video → Additional Fields → Callback URL (with Wait Mode "Return Task Immediately"), then activate this workflow. Every callback is checked by reading the task with this credential.',
+					'Copy the Production URL above into Kling (CometAPI) → Create Video → Additional Fields → Callback URL (with Wait Mode "Return Task Immediately"), then activate this workflow. Create Video signs the URL with the credential\'s key: use the same credential here. Every callback is checked by reading the task.',
 				name: 'notice',
 				type: 'notice',
 				default: '',
@@ -106,6 +129,23 @@ export class KlingCometApiTrigger implements INodeType {
 					},
 				],
 				default: 'finished',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Accept Unsigned Callbacks',
+						name: 'acceptUnsigned',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to also accept callbacks of tasks created outside this node (for example with an HTTP Request node), which carry no signature. Anyone who knows this URL can then make the node read tasks with your key.',
+					},
+				],
 			},
 		],
 	};
@@ -146,28 +186,61 @@ async function onCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData>
 	if (!check.ok) return ignore('the credential is not usable');
 	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
 
-	// A callback does not say which kind of task it is about: each kind is read under its own path.
-	const deadline = Date.now() + READ_MS;
-	let answer: Awaited<ReturnType<typeof klingRequest>> | undefined;
-	let taskKind: TaskKind = TASK_KINDS[0];
-	for (const kind of TASK_KINDS) {
-		taskKind = kind;
-		answer = await klingRequest(
-			ctx,
-			{ method: 'GET', path: `${taskPath(kind)}/${encodeURIComponent(hint.taskId)}`, taskId: hint.taskId },
-			{ deadline },
-		);
-		if (answer.ok || !isTaskNotFound(answer.failure)) break;
+	// The signature Create Video added to this URL: checked before anything costs a read.
+	const request = ctx.getRequestObject();
+	const path = new URL(request.originalUrl ?? request.url ?? '/', 'http://n8n').pathname;
+	const signature = checkCallbackSignature(
+		ctx.getQueryData() as Record<string, unknown>,
+		String(credentials.apiKey),
+		signedSegments(path),
+	);
+	const acceptUnsigned = ctx.getNodeParameter('options.acceptUnsigned', false) === true;
+	if (!signature.ok && (signature.reason !== 'unsigned' || !acceptUnsigned)) {
+		return respond(ctx, {
+			status: 403,
+			body: {
+				received: true,
+				started: false,
+				reason: `${signature.reason} callback: only tasks created by Kling (CometAPI) → Create Video with this URL start this workflow`,
+			},
+		});
 	}
-	if (!answer!.ok) {
-		if (isTransientRead(answer!.failure)) {
+	const scope = `${ctx.getWorkflow().id}/${ctx.getNode().id}/${hint.taskId}`;
+	if (isKnownUnknown(scope)) return ignore('unknown task');
+
+	// A signed URL names the task's kind; an unsigned callback does not, so each kind is tried.
+	const kinds = signature.ok ? [signature.kind] : TASK_KINDS;
+	const read = await reads.checkClaim(
+		scope,
+		async () => {
+			const deadline = Date.now() + READ_MS;
+			let read: Read | undefined;
+			for (const kind of kinds) {
+				const path = `${taskPath(kind)}/${encodeURIComponent(hint.taskId)}`;
+				read = { answer: await klingRequest(ctx, { method: 'GET', path, taskId: hint.taskId }, { deadline }), kind };
+				if (read.answer.ok || !isTaskNotFound(read.answer.failure)) break;
+			}
+			return read!;
+		},
+		// A claim is borne out when the task has the claimed status (a final one when none was claimed).
+		(read) =>
+			!read.answer.ok ||
+			(hint.status ? read.answer.data.task_status === hint.status : isFinalStatus(read.answer.data.task_status)),
+	);
+	// The same claim was refuted moments ago: no read now; a genuine sender calls again.
+	if (!read)
+		return respond(ctx, { status: 503, body: { received: true, started: false, reason: 'not confirmed yet' } });
+	const { answer, kind: taskKind } = read;
+	if (!answer.ok) {
+		if (isTransientRead(answer.failure)) {
 			return respond(ctx, { status: 503, body: { received: true, started: false, reason: 'could not read the task' } });
 		}
 		// CometAPI does not know this task for this credential: a spoof, or another account's task.
+		rememberUnknown(scope);
 		ctx.logger.info(redactor.text(`Kling (CometAPI) Trigger: ignored a callback for unknown task ${hint.taskId}`));
 		return ignore('unknown task');
 	}
-	const task: KlingTask = { ...answer!.data, task_id: hint.taskId, task_kind: taskKind };
+	const task: KlingTask = { ...answer.data, task_id: hint.taskId, task_kind: taskKind };
 	if (typeof task.task_status !== 'string' || !wanted(events, task.task_status)) return ignore('status not wanted');
 
 	const key = `${task.task_id}:${task.task_status}`;

@@ -15,6 +15,10 @@ export interface FakeWebhookOptions extends Pick<FakeOptions, 'api' | 'credentia
 	parameters?: IDataObject;
 	staticData?: IDataObject;
 	workflowId?: string;
+	/** The callback URL's query parameters (where the signature travels). */
+	query?: IDataObject;
+	/** The path n8n received the callback on. */
+	path?: string;
 }
 
 export function fakeWebhook(options: FakeWebhookOptions) {
@@ -25,6 +29,8 @@ export function fakeWebhook(options: FakeWebhookOptions) {
 	const ctx = {
 		...base.ctx,
 		getBodyData: () => options.body,
+		getQueryData: () => options.query ?? {},
+		getRequestObject: () => ({ originalUrl: options.path ?? '/webhook/hook-1/kling', url: options.path }),
 		evaluateExpression: (expression: string) => {
 			if (expression.includes('$input.all()')) return options.input ?? [];
 			throw new Error(`unexpected expression ${expression}`);

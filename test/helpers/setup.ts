@@ -13,7 +13,7 @@ export function useSimulator(options: SimulatorOptions = {}) {
 	});
 	afterEach(() => {
 		handle.sim.reset();
-		Object.assign(handle.sim.config, { submittedMs: 100, taskMs: 600, ...options });
+		Object.assign(handle.sim.config, { submittedMs: 100, taskMs: 600, echoExternalId: true, ...options });
 	});
 	afterAll(async () => {
 		await handle.sim.close();

@@ -1,13 +1,25 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { readBinary } from '../../tools/engine';
+import { engineLogs, readBinary } from '../../tools/engine';
 import { createParams, run, useSimulator, visibleText } from '../helpers/setup';
 
 const fixture = readFileSync(path.join(__dirname, '..', '..', 'tools', 'simulator', 'sample.mp4'));
 
 describe('Create Video in the n8n engine', () => {
 	const ctx = useSimulator();
+
+	it('logs each status change of each task at info, so a user waiting in the editor can follow it in the log', async () => {
+		const { sim } = ctx;
+		engineLogs.length = 0;
+		const result = await run(sim, createParams({ download: false }));
+		expect(result.status).toBe('success');
+		const taskId = String(result.items[0].json.task_id);
+		const lines = engineLogs.filter((line) => line.level === 'info').map((line) => line.message);
+		expect(lines).toContain(`Kling (CometAPI) node "Kling": item 0 has task ${taskId} (submitted)`);
+		expect(lines).toContain(`Kling (CometAPI) node "Kling": item 0, task ${taskId} is processing`);
+		expect(lines).toContain(`Kling (CometAPI) node "Kling": item 0, task ${taskId} is succeed`);
+	});
 
 	it('waits until done and hands over the MP4 as binary data, streamed from the CDN without the key', async () => {
 		const { sim } = ctx;
@@ -33,6 +45,7 @@ describe('Create Video in the n8n engine', () => {
 
 		const [create] = sim.requestsOf('create');
 		expect(create.body).toEqual({
+			external_task_id: expect.stringMatching(/^n8n-[0-9a-f]{8}-exec\d+-kling-0-0$/),
 			prompt: 'A happy scene of a vacation on the beach.',
 			model_name: 'kling-v1',
 			duration: '5',

@@ -66,10 +66,13 @@ const cases: ErrorCase[] = [
 		creates: 1,
 	},
 	{
-		name: 'parameters refused by the API (duplicate external task id)',
+		name: 'duplicate External Task ID that cannot be looked up: names the id, nothing new billed',
 		parameters: createParams({ additionalFields: { externalTaskId: 'dup' } }),
-		prepare: async (sim) => void (await createTaskWithoutWaiting(sim, { externalTaskId: 'dup' })),
-		message: /refused the parameters/,
+		prepare: async (sim) => {
+			await createTaskWithoutWaiting(sim, { externalTaskId: 'dup' });
+			sim.fault({ on: 'read', type: 'status500', times: 20, retryAfter: 0 });
+		},
+		message: /External Task ID "dup" already exists/,
 		hasTask: false,
 		creates: 1,
 	},
@@ -82,9 +85,12 @@ const cases: ErrorCase[] = [
 		creates: 1,
 	},
 	{
-		name: 'create connection reset: outcome unknown, not resent',
+		name: 'create connection reset, no lookup by External Task ID: outcome unknown, not resent',
 		parameters: createParams(),
-		prepare: (sim) => void sim.fault({ on: 'create', type: 'reset' }),
+		prepare: (sim) => {
+			sim.config.echoExternalId = false;
+			sim.fault({ on: 'create', type: 'reset' });
+		},
 		message: /may have been created and billed/,
 		hasTask: false,
 		creates: 1,

@@ -79,6 +79,7 @@ describe('Create Video from Image / from Several Images in the n8n engine', () =
 		const [create] = sim.requestsOf('create');
 		expect(create.path).toBe('/kling/v1/videos/image2video');
 		expect(create.body).toEqual({
+			external_task_id: expect.stringMatching(/^n8n-[0-9a-f]{8}-exec\d+-kling-0-0$/),
 			prompt: 'The camera slowly circles the product',
 			model_name: 'kling-v2-6',
 			duration: '5',
@@ -214,6 +215,7 @@ describe('Create Video from Image / from Several Images in the n8n engine', () =
 		});
 		sim.requests.length = 0;
 		const resumed = await run(sim, imageParams({ waitMode: 'callback', timeout: 15 }), {
+			executionId: 'exec-1',
 			items: [
 				{
 					[PENDING_TASK_FIELD]: {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { PENDING_TASK_FIELD } from '../../nodes/KlingCometApi/actions/video/callback';
+import { callbackSignature } from '../../nodes/KlingCometApi/helpers/signing';
 import { readBinary } from '../../tools/engine';
 import { createParams, run, useSimulator } from '../helpers/setup';
 
@@ -20,7 +21,10 @@ describe('Pause Until Callback in the n8n engine', () => {
 		const { sim } = ctx;
 		sim.config.taskMs = 60_000;
 		const started = Date.now();
-		const result = await run(sim, pauseParams, { items: [{ prompt: 'one' }, { prompt: 'two' }] });
+		const result = await run(sim, pauseParams, {
+			items: [{ prompt: 'one' }, { prompt: 'two' }],
+			executionId: 'exec-1',
+		});
 		expect(result.status).toBe('waiting');
 		const waitTill = new Date(result.run.waitTill as Date).getTime() - started;
 		expect(waitTill).toBeGreaterThan(14 * 60_000);
@@ -28,7 +32,11 @@ describe('Pause Until Callback in the n8n engine', () => {
 		const tasks = sim.requestsOf('create');
 		expect(tasks).toHaveLength(2);
 		for (const create of tasks) {
-			expect(create.body!.callback_url).toBe('http://127.0.0.1:1/webhook-waiting/exec-1/kling');
+			// The resume URL plus the node's signature under the credential's key.
+			const url = new URL(create.body!.callback_url as string);
+			expect(`${url.origin}${url.pathname}`).toBe('http://127.0.0.1:1/webhook-waiting/exec-1/kling');
+			expect(url.searchParams.get('kling_kind')).toBe('text2video');
+			expect(url.searchParams.get('kling_sig')).toBe(callbackSignature(sim.apiKey, 'exec-1/kling', 'text2video'));
 		}
 		// Read once each before pausing, then nothing: no polling while paused.
 		expect(sim.requestsOf('read')).toHaveLength(2);
@@ -70,7 +78,7 @@ describe('Pause Until Callback in the n8n engine', () => {
 				task: { ...item.json },
 			},
 		}));
-		const resumed = await run(sim, pauseParams, { items: resumeItems });
+		const resumed = await run(sim, pauseParams, { items: resumeItems, executionId: 'exec-1' });
 		expect(resumed.status).toBe('success');
 		expect(sim.requestsOf('create')).toHaveLength(0);
 		expect(sim.requestsOf('read')).toHaveLength(0);

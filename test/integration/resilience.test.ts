@@ -191,7 +191,10 @@ describe('push delivery through callback_url', () => {
 			const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhook/kling`;
 			const result = await run(sim, createParams({ waitMode: 'none', additionalFields: { callbackUrl: url } }));
 			const taskId = result.items[0].json.task_id;
-			expect(sim.requestsOf('create')[0].body).toMatchObject({ callback_url: url });
+			// The user's URL, signed with the credential's key (the Trigger checks it; other receivers may ignore it).
+			expect(String(sim.requestsOf('create')[0].body!.callback_url)).toMatch(
+				new RegExp(`^${url.replace(/[.?]/g, '\\$&')}\\?kling_kind=text2video&kling_sig=[\\w-]{32}$`),
+			);
 			await until(() => received.length >= 3);
 			expect(received.map((b) => b.task_status)).toEqual(['submitted', 'processing', 'succeed']);
 			expect(received.every((b) => b.task_id === taskId)).toBe(true);

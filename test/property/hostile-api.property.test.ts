@@ -7,19 +7,26 @@
  *   - never runs past Timeout + slack,
  *   - never reports a created task as not created (a complete 2xx create answer with a task id
  *     must be named in the outcome),
- *   - never lets the key through (raw, URL-encoded, base64, unprefixed), in output, errors or logs,
+ *   - never lets the key through (raw, URL-encoded, base64, unprefixed, any of its characters
+ *     percent-encoded), in output, errors or logs,
+ *   - never calls a complete download cut short (a gzip, br or deflate answer whose Content-Length
+ *     counts its compressed bytes is complete),
  *   - never sends anything when it refused the parameters.
  * PROPERTY_RUNS (default 240) and PROPERTY_SEED (default 20261130) change the run; cases run in
  * parallel batches (each case has its own key, so the server tells them apart).
  */
+import { brotliCompressSync, brotliDecompressSync, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib';
+
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
 
-import { engineLogs, runKlingNode } from '../../tools/engine';
+import { engineLogs, readBinary, runKlingNode } from '../../tools/engine';
 import type { CaseScript, HostileServer, ScriptedAnswer } from '../helpers/hostile-server';
 import { startHostileServer } from '../helpers/hostile-server';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 240);
+/** Downloads alone: a finished task, then random (often compressed) video answers. */
+const DOWNLOAD_RUNS = Math.max(10, Math.round(RUNS / 4));
 const SEED = Number(process.env.PROPERTY_SEED ?? 20261130);
 const PARALLEL = 40;
 const TIMEOUT_MIN = 0.03; // 1.8 s
@@ -40,6 +47,10 @@ interface Case {
 /** Placeholders replaced per case: the key (in echoes) and the CDN link of this case. */
 const KEY = '__KEY__';
 const CDN = '__CDN__';
+/** The key percent-encoded: every character (lower-case hex), its dashes, or with "%" encoded again. */
+const KEY_PERCENT = '__KEY_PERCENT__';
+const KEY_DASH = '__KEY_DASH__';
+const KEY_TWICE = '__KEY_TWICE__';
 
 const delivery = fc.constantFrom<ScriptedAnswer['delivery']>(
 	'normal',
@@ -73,8 +84,19 @@ const videos = fc.constantFrom<unknown>(
 const task = fc.record({
 	task_id: taskId,
 	task_status: status,
-	task_status_msg: fc.constantFrom<unknown>('', 'risk control', { reason: 'x', n: 1 }, `Bearer ${KEY}`, ['a'], 3),
-	task_info: fc.constantFrom<unknown>({}, { external_task_id: 'o-1' }, { note: `token=${KEY}` }, null),
+	task_status_msg: fc.constantFrom<unknown>(
+		'',
+		'risk control',
+		{ reason: 'x', n: 1 },
+		`Bearer ${KEY}`,
+		['a'],
+		3,
+		`refused ${KEY_PERCENT}`,
+		`${'x'.repeat(280)} ${KEY_PERCENT}`,
+	),
+	task_info: fc.constantFrom<unknown>({}, { external_task_id: 'o-1' }, { note: `token=${KEY}` }, null, {
+		note: `token=${KEY_DASH}; again=${KEY_TWICE}`,
+	}),
 	task_result: videos,
 	created_at: fc.constantFrom<unknown>(1764100000000, 'x', null),
 });
@@ -99,6 +121,7 @@ const body = fc.oneof(
 		'',
 		'Service Unavailable',
 		`{"message":"Authorization ${encodeURIComponent(KEY)} ${KEY.replace('__', '')}"}`,
+		`{"code":1002,"message":"Authorization ${KEY_PERCENT} is invalid (${KEY_DASH}, ${KEY_TWICE})"}`,
 		'{"code":0,"data":{"task_id":860733404216143937,"task_status":"submitted"}}',
 	),
 );
@@ -117,7 +140,7 @@ const apiAnswer = fc.record({
 	body,
 	delivery,
 });
-const download = fc.record({
+const plainDownload = fc.record({
 	status: fc.oneof({ weight: 6, arbitrary: fc.constant(200) }, fc.constantFrom(403, 404, 500, 503)),
 	headers: fc.constantFrom<Record<string, string>>(
 		{ 'Content-Type': 'video/mp4' },
@@ -129,6 +152,25 @@ const download = fc.record({
 	body: fc.constantFrom<string | Buffer>(Buffer.alloc(2048, 7), Buffer.alloc(2048, 7), '', '<html>login</html>'),
 	delivery,
 });
+/** A video the server compressed: Content-Length counts the compressed bytes (or a gzip stream cut short). */
+const VIDEO = Buffer.alloc(2048, 7);
+const encodedBody = (encoding: string, body: Buffer) => ({
+	headers: { 'Content-Type': 'video/mp4', 'Content-Encoding': encoding, 'Content-Length': String(body.length) },
+	body,
+});
+const encodedDownload = fc
+	.record({
+		encoded: fc.constantFrom(
+			encodedBody('gzip', gzipSync(VIDEO)),
+			encodedBody('gzip', gzipSync(VIDEO)),
+			encodedBody('br', brotliCompressSync(VIDEO)),
+			encodedBody('deflate', deflateSync(VIDEO)),
+			encodedBody('gzip', gzipSync(VIDEO).subarray(0, 12)),
+		),
+		delivery,
+	})
+	.map(({ encoded, delivery: how }) => ({ status: 200, ...encoded, delivery: how }));
+const download = fc.oneof({ weight: 3, arbitrary: plainDownload }, encodedDownload);
 const script = fc.record({
 	create: fc.array(apiAnswer, { minLength: 1, maxLength: 3 }),
 	read: fc.array(apiAnswer, { minLength: 1, maxLength: 5 }),
@@ -184,8 +226,35 @@ const caseArbitrary = fc.record({
 
 type RawCase = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
+/** Every byte of `text` as %xx. */
+const percentEncoded = (text: string) =>
+	[...Buffer.from(text)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+
 function substitute(text: string | Buffer, key: string, cdn: string): string | Buffer {
-	return typeof text === 'string' ? text.split(KEY).join(key).split(CDN).join(cdn) : text;
+	if (typeof text !== 'string') return text;
+	// The longer placeholders first: each starts like KEY.
+	return text
+		.split(KEY_PERCENT)
+		.join(percentEncoded(key))
+		.split(KEY_DASH)
+		.join(key.replace(/-/g, '%2D'))
+		.split(KEY_TWICE)
+		.join(encodeURIComponent(percentEncoded(key)))
+		.split(KEY)
+		.join(key)
+		.split(CDN)
+		.join(cdn);
+}
+
+/** Undoes percent-encoding, nested ones too, so an encoded key shows as the key. */
+function percentDecoded(text: string): string {
+	let current = text;
+	for (let round = 0; round < 4; round++) {
+		const next = current.replace(/%([0-9a-fA-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+		if (next === current) break;
+		current = next;
+	}
+	return current;
 }
 
 function buildCase(index: number, raw: RawCase, server: HostileServer): Case {
@@ -279,9 +348,16 @@ async function check(c: Case, server: HostileServer): Promise<string[]> {
 	if (result.durationMs > TIMEOUT_MIN * 60_000 + SLACK_MS)
 		problems.push(`ran ${result.durationMs} ms, past Timeout + slack`);
 
+	const decoded = percentDecoded(everything);
 	for (const form of keyForms(c.key)) {
-		if (form.length >= 6 && everything.includes(form)) problems.push(`the key leaked as "${form}"`);
+		if (form.length >= 6 && decoded.includes(form)) problems.push(`the key leaked as "${form}" (percent-decoded)`);
 	}
+
+	const downloads = server
+		.log(c.key)
+		.flatMap((entry) => (entry.kind === 'download' && entry.answer ? [entry.answer] : []));
+	const wronglyCut = wronglyCalledCutShort(shown, downloads);
+	if (wronglyCut) problems.push(wronglyCut);
 
 	for (const id of createdIds(server, c.key)) {
 		const mentioned =
@@ -293,6 +369,97 @@ async function check(c: Case, server: HostileServer): Promise<string[]> {
 
 	if (/Nothing was sent to CometAPI/.test(`${errorText} ${itemsText}`) && server.log(c.key).length > 0) {
 		problems.push(`said "Nothing was sent" after ${server.log(c.key).length} requests`);
+	}
+	return problems;
+}
+
+/**
+ * "broke off (n of m bytes)" is true only if some answer declared m bytes and sent another number
+ * (a compressed answer's Content-Length counts its compressed bytes).
+ */
+function wronglyCalledCutShort(shown: string, answers: ScriptedAnswer[]): string | undefined {
+	const cut = /the transfer broke off \((\d+) of (\d+) bytes\)/.exec(shown);
+	if (!cut) return undefined;
+	const declared = Number(cut[2]);
+	const short = answers.some(
+		(answer) => Number(answer.headers?.['Content-Length']) === declared && Buffer.byteLength(answer.body) !== declared,
+	);
+	return short ? undefined : `a complete download (Content-Length ${declared}) was called cut short: "${cut[0]}"`;
+}
+
+/** What a client that decodes gzip, br and deflate gets from a complete answer; undefined when it cannot. */
+function decodedBody(answer: ScriptedAnswer): Buffer | undefined {
+	const body = Buffer.from(answer.body);
+	try {
+		switch (answer.headers?.['Content-Encoding']) {
+			case 'gzip':
+				return gunzipSync(body);
+			case 'br':
+				return brotliDecompressSync(body);
+			case 'deflate':
+				return inflateSync(body);
+			default:
+				return body;
+		}
+	} catch {
+		return undefined;
+	}
+}
+
+/** The first download answer is a whole video, sent at once: the download must take it as it is. */
+function isCompleteVideo(answer: ScriptedAnswer): boolean {
+	const length = answer.headers?.['Content-Length'];
+	return (
+		answer.status === 200 &&
+		(answer.delivery === 'normal' || answer.delivery === 'delay') &&
+		answer.headers?.['Content-Type'] === 'video/mp4' &&
+		Buffer.byteLength(answer.body) > 0 &&
+		(length === undefined || Number(length) === Buffer.byteLength(answer.body)) &&
+		(decodedBody(answer)?.length ?? 0) > 0
+	);
+}
+
+async function checkDownload(index: number, answers: ScriptedAnswer[], server: HostileServer): Promise<string[]> {
+	const key = `sk-dl${index}x${SEED}`;
+	const cdn = `${server.url}/cdn/${encodeURIComponent(key)}`;
+	const finished = JSON.stringify({
+		code: 0,
+		message: 'success',
+		data: {
+			task_id: '860733404216143937',
+			task_status: 'succeed',
+			task_result: { videos: [{ id: 'v', url: `${cdn}/v.mp4`, duration: '5' }] },
+		},
+	});
+	const read: ScriptedAnswer = { status: 200, body: finished, delivery: 'normal' };
+	server.addCase(key, { create: [read], read: [read], download: answers });
+	const result = await runKlingNode({
+		parameters: {
+			resource: 'video',
+			operation: 'get',
+			taskId: '860733404216143937',
+			waitMode: 'poll',
+			pollInterval: 0.5,
+			timeout: TIMEOUT_MIN,
+		},
+		credentials: { apiKey: key, baseUrl: server.url },
+	});
+	const problems: string[] = [];
+	const error = result.error as IDataObject | undefined;
+	const shown = error ? `${error.message ?? ''} ${error.description ?? ''}` : '';
+	const raw = RAW_JS_ERROR.exec(shown);
+	if (raw) problems.push(`raw JavaScript error text "${raw[0]}" in: ${shown.slice(0, 300)}`);
+	if (result.durationMs > TIMEOUT_MIN * 60_000 + SLACK_MS)
+		problems.push(`ran ${result.durationMs} ms, past Timeout + slack`);
+	const wronglyCut = wronglyCalledCutShort(shown, answers);
+	if (wronglyCut) problems.push(wronglyCut);
+	if (isCompleteVideo(answers[0])) {
+		const downloads = server.log(key).filter((entry) => entry.kind === 'download').length;
+		if (downloads !== 1) problems.push(`${downloads} downloads for one complete answer`);
+		const binary = result.items[0]?.binary?.data;
+		if (!binary) problems.push(`no video: ${shown.slice(0, 300)}`);
+		else if (!(await readBinary(binary)).equals(decodedBody(answers[0])!))
+			problems.push('the stored video differs from what the server sent');
 	}
 	return problems;
 }
@@ -327,5 +494,28 @@ describe('property: hostile answers and random parameters through the real node'
 			expect(failures.slice(0, 5)).toEqual([]);
 		},
 		10 * 60_000,
+	);
+
+	it(
+		`${DOWNLOAD_RUNS} random download answers (seed ${SEED}): a complete one, compressed or not, gives its exact bytes at once`,
+		async () => {
+			const raws = fc.sample(fc.array(download, { minLength: 1, maxLength: 2 }), {
+				seed: SEED,
+				numRuns: DOWNLOAD_RUNS,
+			});
+			const failures: string[] = [];
+			for (let start = 0; start < raws.length; start += PARALLEL) {
+				const batch = raws.slice(start, start + PARALLEL).map((answers, k) => ({ answers, index: start + k }));
+				const results = await Promise.all(batch.map(({ answers, index }) => checkDownload(index, answers, server)));
+				results.forEach((problems, k) => {
+					if (problems.length)
+						failures.push(
+							`download case ${batch[k].index} (seed ${SEED}): ${problems.join('; ')}\n  answers ${JSON.stringify(batch[k].answers).slice(0, 600)}`,
+						);
+				});
+			}
+			expect(failures.slice(0, 5)).toEqual([]);
+		},
+		5 * 60_000,
 	);
 });

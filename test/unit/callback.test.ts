@@ -7,6 +7,7 @@ import {
 	resumeOnCallback,
 } from '../../nodes/KlingCometApi/actions/video/callback';
 import { isPrivateHost } from '../../nodes/KlingCometApi/helpers/hosts';
+import { signCallbackUrl } from '../../nodes/KlingCometApi/helpers/signing';
 import { callbackTask } from '../../nodes/KlingCometApi/transport/response';
 import type { RecordedRequest } from '../helpers/fake-context';
 import { fakeContext, klingError, ok, task, UNIT_KEY } from '../helpers/fake-context';
@@ -298,4 +299,76 @@ describe('Pause Until Callback: webhook()', () => {
 			expect((cometapi.total() + n) / n).toBeLessThanOrEqual(3 + Math.log(n));
 		},
 	);
+});
+
+describe('Pause Until Callback: signed callbacks, bounded reads, one resume', () => {
+	/** The query of the callback URL the node created the task with (resume URL + node id, signed). */
+	const signedQuery = (executionId: string, kind = 'text2video' as const, key = UNIT_KEY) =>
+		Object.fromEntries(
+			new URL(signCallbackUrl(`https://n8n.example.test/webhook-waiting/${executionId}/node-1`, key, kind))
+				.searchParams,
+		);
+
+	it('refuses an unsigned or forged callback for a task created with a signed URL: 403, no read', async () => {
+		const executionId = nextExecution();
+		const input = pausedItems(['a'], executionId, { signed_callback: true });
+		const cometapi = api({ a: 'succeed' });
+		for (const query of [
+			{},
+			signedQuery(executionId, 'text2video', 'sk-someone-else'),
+			signedQuery('exec-other'),
+			{ ...signedQuery(executionId), kling_kind: 'image2video' },
+		]) {
+			const hook = fakeWebhook({ body: { task_id: 'a', task_status: 'succeed' }, input, api: cometapi.answer, query });
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual({ noWebhookResponse: true });
+			expect(hook.answered.status).toBe(403);
+		}
+		expect(cometapi.total()).toBe(0);
+		const hook = fakeWebhook({
+			body: { task_id: 'a', task_status: 'succeed' },
+			input,
+			api: cometapi.answer,
+			query: signedQuery(executionId),
+		});
+		expect((await resumeOnCallback.call(hook.ctx)).workflowData).toHaveLength(1);
+	});
+
+	it('30 false "succeed" claims in a row for a running task cost one read; the rest are asked to call again', async () => {
+		const executionId = nextExecution();
+		const input = pausedItems(['a', 'b'], executionId, { signed_callback: true });
+		const cometapi = api({ a: 'processing', b: 'processing' });
+		for (let i = 0; i < 30; i++) {
+			const hook = fakeWebhook({
+				body: { task_id: 'a', task_status: 'succeed' },
+				input,
+				api: cometapi.answer,
+				query: signedQuery(executionId),
+			});
+			const answer = await resumeOnCallback.call(hook.ctx);
+			expect(answer.workflowData).toBeUndefined();
+			if (i > 0) expect(hook.answered.status).toBe(503);
+		}
+		expect(cometapi.reads).toEqual({ a: 1 });
+	});
+
+	it('simultaneous duplicate final callbacks resume once; the others get a plain 200', async () => {
+		const executionId = nextExecution();
+		const input = pausedItems(['a', 'b'], executionId, { signed_callback: true });
+		const cometapi = api({ a: 'succeed', b: 'succeed' });
+		const hooks = Array.from({ length: 12 }, (_, i) =>
+			fakeWebhook({
+				body: { task_id: i % 2 ? 'a' : 'b', task_status: 'succeed' },
+				input,
+				api: cometapi.answer,
+				query: signedQuery(executionId),
+			}),
+		);
+		const answers = await Promise.all(hooks.map((hook) => resumeOnCallback.call(hook.ctx)));
+		expect(answers.filter((answer) => answer.workflowData)).toHaveLength(1);
+		for (const answer of answers.filter((answer) => !answer.workflowData)) {
+			expect(answer.webhookResponse).toMatchObject({ resumed: false });
+		}
+		expect(hooks.every((hook) => hook.answered.status === undefined)).toBe(true);
+		expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+	});
 });

@@ -80,6 +80,45 @@ describe('node description: the contract with the editor and with workflows', ()
 		expect(operation.default).toBe('create');
 	});
 
+	it('has a Video resource (the default, so workflows saved without a resource keep working) and an Account resource', () => {
+		const resource = description.properties.find((p) => p.name === 'resource')!;
+		expect(resource.options!.map((o) => (o as { value: string }).value)).toEqual(['account', 'video']);
+		expect(resource.default).toBe('video');
+		const operations = description.properties.filter((p) => p.name === 'operation');
+		expect(operations.map((p) => [p.displayOptions!.show!.resource, p.default])).toEqual([
+			[['video'], 'create'],
+			[['account'], 'getBalance'],
+		]);
+		expect(operations[1].options!.map((o) => (o as { value: string }).value)).toEqual(['getBalance']);
+		expect(description.subtitle).toContain('getBalance: "Get Balance"');
+		const balance = visible({ resource: 'account', operation: 'getBalance' });
+		expect(names(balance)).toEqual(['resource', 'operation', 'options']);
+		const dates = (balance.find((p) => p.name === 'options')!.options as INodeProperties[]).map((o) => [
+			o.name,
+			o.type,
+			o.default,
+		]);
+		expect(dates).toEqual([
+			['startDate', 'dateTime', ''],
+			['endDate', 'dateTime', ''],
+		]);
+		// Nothing of the Video resource shows on Account.
+		expect(names(visible({ resource: 'account', operation: 'create' }))).toEqual(['resource', 'operation']);
+	});
+
+	it('every Create operation has Options → Minimum Balance (USD), off (0) by default; Get Task has none', () => {
+		const options = description.properties.filter(
+			(p) => p.name === 'options' && p.displayOptions?.show?.resource?.[0] === 'video',
+		);
+		const byOp = Object.fromEntries(
+			options.map((p) => [
+				p.displayOptions!.show!.operation![0],
+				(p.options as INodeProperties[]).find((o) => o.name === 'minimumBalance')?.default,
+			]),
+		);
+		expect(byOp).toEqual({ create: 0, imageToVideo: 0, multiImageToVideo: 0 });
+	});
+
 	it('Create shows prompt, model and the wait settings; Get shows taskId and no prompt', () => {
 		const create = names(visible({ resource: 'video', operation: 'create', waitMode: 'poll', download: true }));
 		expect(create).toEqual(
@@ -220,6 +259,15 @@ describe('credential', () => {
 		const apiKey = credential.properties.find((p) => p.name === 'apiKey')!;
 		expect(apiKey.typeOptions).toEqual({ password: true });
 		expect(credential.properties.find((p) => p.name === 'baseUrl')!.default).toBe('https://api.cometapi.com');
+	});
+	it('has a Balance Query URL for the free balance service, defaulting to query.cometapi.com', () => {
+		const balanceUrl = credential.properties.find((p) => p.name === 'balanceUrl')!;
+		expect(balanceUrl).toMatchObject({
+			displayName: 'Balance Query URL',
+			type: 'string',
+			default: 'https://query.cometapi.com',
+		});
+		expect(balanceUrl.typeOptions).toBeUndefined();
 	});
 	it('sends a Bearer header and tests with the free model list, never a task', () => {
 		expect(credential.authenticate).toEqual({

@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
+import { brotliCompressSync, createBrotliDecompress, createUnzip, deflateSync, gzipSync } from 'node:zlib';
 
 import { checkVideoUrl, downloadVideo } from '../../nodes/KlingCometApi/helpers/download';
 import type { DownloadOptions } from '../../nodes/KlingCometApi/helpers/download';
@@ -242,5 +243,83 @@ describe('downloadVideo: what counts as a video, and retry edges', () => {
 		await jest.advanceTimersByTimeAsync(31 * 60_000);
 		expect((await pending).message).toMatch(/did not finish in time/);
 		expect(endedAt).toBe(30 * 60_000);
+	});
+});
+
+describe('downloadVideo: compressed answers (review finding 9)', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	const VIDEO = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 7));
+	/**
+	 * What n8n's HTTP client (axios) hands over for a Content-Encoding it decodes: the decoder at the
+	 * end of a pipeline, with Content-Length still the compressed size and Content-Encoding removed.
+	 */
+	const decoded = (compressed: Buffer, encoding: 'gzip' | 'deflate' | 'br', length = compressed.length): Scripted => ({
+		statusCode: 200,
+		body: pipeline(
+			[Readable.from([compressed]), encoding === 'br' ? createBrotliDecompress() : createUnzip()],
+			() => {},
+		) as unknown as Readable,
+		headers: { 'content-type': 'video/mp4', 'content-length': String(length) },
+	});
+	/**
+	 * Runs a download on fake time until it settles. zlib works on real time, off the timers, so the
+	 * stall rule is set out of reach: fake time may run ahead of the decoder.
+	 */
+	const settled = async (cdn: Scripted[]) => {
+		const fake = fakeContext({ cdn });
+		let done = false;
+		const pending = downloadVideo(fake.ctx, URL_, options({ stallMs: 24 * 60 * 60_000 })).then(
+			(binary) => ({ binary, error: undefined }),
+			(error) => ({ binary: undefined, error }),
+		);
+		void pending.finally(() => (done = true));
+		for (let step = 0; !done && step < 5000; step++) {
+			await jest.advanceTimersByTimeAsync(200);
+			await new Promise((resolve) => setImmediate(resolve));
+		}
+		return { ...fake, ...(await pending) };
+	};
+
+	it.each<[string, () => Scripted]>([
+		['gzip', () => decoded(gzipSync(VIDEO), 'gzip')],
+		['deflate', () => decoded(deflateSync(VIDEO), 'deflate')],
+		['br', () => decoded(brotliCompressSync(VIDEO), 'br')],
+	])('%s with the compressed Content-Length is complete: the decoded bytes, one download', async (_name, answer) => {
+		const run = await settled([answer()]);
+		expect(run.error).toBeUndefined();
+		expect(run.binary).toMatchObject({ bytes: VIDEO.length });
+		expect(Buffer.from(run.binary!.data, 'base64').equals(VIDEO)).toBe(true);
+		expect(run.downloads()).toHaveLength(1);
+	});
+
+	it('gzip whose compressed bytes fall short of Content-Length is still a broken transfer, tried again', async () => {
+		const compressed = gzipSync(VIDEO);
+		const short = () => decoded(compressed, 'gzip', compressed.length + 100);
+		const run = await settled([short(), short(), short()]);
+		expect(run.error.message).toBe(
+			`Downloading the video of Kling task t1 failed: the transfer broke off (${compressed.length} of ${compressed.length + 100} bytes). The video exists: run Get Task with this id to try again`,
+		);
+		expect(run.downloads()).toHaveLength(3);
+	});
+
+	it('a gzip stream cut in the middle is a broken transfer, and the next try gets the video', async () => {
+		const compressed = gzipSync(VIDEO);
+		const run = await settled([decoded(compressed.subarray(0, 20), 'gzip', 20), decoded(compressed, 'gzip')]);
+		expect(run.binary).toMatchObject({ bytes: VIDEO.length });
+		expect(run.downloads()).toHaveLength(2);
+	});
+
+	it('a decoder that receives nothing more is ended by the minimum-progress rule', async () => {
+		const source = new Readable({ read() {} });
+		source.push(gzipSync(VIDEO).subarray(0, 10));
+		const stalled = pipeline([source, createUnzip()], () => {}) as unknown as Readable;
+		const run = await download(
+			[{ statusCode: 200, body: stalled, headers: { 'content-type': 'video/mp4' } }, video()],
+			{ stallMs: 1500 },
+		);
+		expect(run.binary).toBeDefined();
+		expect(run.downloads()).toHaveLength(2);
 	});
 });

@@ -15,6 +15,21 @@ describe('TaskLedger', () => {
 		expect(ledger.get(0)).toMatchObject({ taskStatus: 'succeed', videoUrl: 'https://v', state: 'running' });
 	});
 
+	it('tells its listener about each status change of a known task, once per change', () => {
+		const changes: string[] = [];
+		const ledger = new TaskLedger({
+			taskRecorded: () => {},
+			statusChanged: (entry) => changes.push(`${entry.itemIndex}:${entry.taskId}:${entry.taskStatus}`),
+		});
+		ledger.task(0, 'a', 'submitted');
+		ledger.status(0, 'submitted');
+		ledger.status(0, 'processing');
+		ledger.status(0, 'processing');
+		ledger.task(0, 'a', 'succeed');
+		ledger.status(1, 'processing');
+		expect(changes).toEqual(['0:a:processing', '0:a:succeed']);
+	});
+
 	it('a failure before any task leaves nothing; an unknown create stays unknown', () => {
 		const ledger = new TaskLedger();
 		ledger.failed(0, 'refused');

@@ -6,6 +6,7 @@ import {
 	failureError,
 	tagTask,
 	taskApiError,
+	taskNotFoundMessage,
 } from '../../nodes/KlingCometApi/transport/messages';
 import { unitNode } from '../helpers/fake-context';
 
@@ -284,5 +285,36 @@ describe('errors that carry the task', () => {
 			{ itemIndex: 0, kind: 'read', baseUrl: BASE },
 		);
 		expect(bare.description).toBeUndefined();
+	});
+});
+
+describe('taskNotFoundMessage: one sentence, no "try again later" (review finding 11)', () => {
+	it.each<[string, string[], boolean, string]>([
+		[
+			'every kind read',
+			['text-to-video', 'image-to-video', 'multi-image-to-video'],
+			true,
+			'CometAPI has no task with this id (t1) under any task kind for this API key: check the Task ID and the credential',
+		],
+		[
+			'one kind read',
+			['text-to-video'],
+			false,
+			'CometAPI has no task with this id (t1) under the text-to-video kind for this API key: check the Task ID, the Task Kind and the credential',
+		],
+		[
+			'some kinds read',
+			['text-to-video', 'image-to-video'],
+			false,
+			'CometAPI has no task with this id (t1) under the text-to-video, image-to-video kinds for this API key: check the Task ID, the Task Kind and the credential',
+		],
+		[
+			'no kind known',
+			[],
+			false,
+			'CometAPI has no task with this id (t1) for this API key: check the Task ID and the credential',
+		],
+	])('%s', (_name, kinds, everyKind, expected) => {
+		expect(taskNotFoundMessage('t1', kinds, everyKind)).toBe(expected);
 	});
 });

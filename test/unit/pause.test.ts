@@ -3,8 +3,9 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { router } from '../../nodes/KlingCometApi/actions/router';
 import { PENDING_TASK_FIELD } from '../../nodes/KlingCometApi/actions/video/callback';
+import { callbackSignature } from '../../nodes/KlingCometApi/helpers/signing';
 import type { RecordedRequest, Scripted } from '../helpers/fake-context';
-import { createParameters, fakeContext, klingError, ok, task, video } from '../helpers/fake-context';
+import { createParameters, fakeContext, klingError, ok, task, UNIT_KEY, video } from '../helpers/fake-context';
 
 const pauseParameters = (extra: Record<string, unknown> = {}) =>
 	createParameters({ waitMode: 'callback', timeout: 30, download: true, binaryPropertyName: 'data', ...extra });
@@ -58,10 +59,9 @@ describe('Pause Until Callback: before pausing', () => {
 		expect(until).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
 		expect(until).toBeLessThanOrEqual(30 * 60_000 + 1000);
 		const creates = fake.apiRequests().filter((r) => r.method === 'POST');
-		expect(creates.map((r) => (r.body as IDataObject).callback_url)).toEqual([
-			'https://n8n.example.test/webhook-waiting/exec-1/node-1?signature=abc',
-			'https://n8n.example.test/webhook-waiting/exec-1/node-1?signature=abc',
-		]);
+		// The resume URL with n8n's own token kept, signed for this execution and node under the key.
+		const signed = `https://n8n.example.test/webhook-waiting/exec-1/node-1?signature=abc&kling_kind=text2video&kling_sig=${callbackSignature(UNIT_KEY, 'exec-1/node-1', 'text2video')}`;
+		expect(creates.map((r) => (r.body as IDataObject).callback_url)).toEqual([signed, signed]);
 		expect(fake.apiRequests().filter((r) => r.method === 'GET')).toHaveLength(2);
 		expect(fake.downloads()).toHaveLength(0);
 		// The input items themselves carry the tasks: that is what n8n stores with the waiting execution.
@@ -75,6 +75,14 @@ describe('Pause Until Callback: before pausing', () => {
 			expect.objectContaining({ state: 'waiting', item: 1, task_id: 't1', node_id: 'node-1', execution_id: 'exec-1' }),
 		]);
 		expect(pendingOf(fake.items[1]).task).toBeUndefined();
+		// What an item handed on at the Timeout says (n8n passes it through unchanged): facts from before the pause.
+		const waiting = pendingOf(fake.items[1]);
+		expect(waiting).not.toHaveProperty('task_status');
+		expect(waiting).toMatchObject({ status_before_pause: 'processing', signed_callback: true });
+		expect(Math.abs(Date.parse(String(waiting.status_read_at)) - Date.now())).toBeLessThan(60_000);
+		expect(waiting.note).toMatch(
+			/^NOT DELIVERED: .*before the Timeout \(\d{4}-.*\)\. .*may have finished since.*Get Task/,
+		);
 		expect(output.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(fake.customData.kling_Kling).toBe('0:t0 1:t1');
 	});

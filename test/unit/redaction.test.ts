@@ -136,3 +136,92 @@ describe('redaction edges', () => {
 		);
 	});
 });
+
+describe('percent-encoded echoes (review finding 8)', () => {
+	const key = 'sk-leak-abc';
+	const redactor = new Redactor([key]);
+	/** `text` with the characters at `positions` percent-encoded, in the hex case given. */
+	const encodeAt = (text: string, positions: number[], upper = true) =>
+		[...text]
+			.map((char, i) => {
+				if (!positions.includes(i)) return char;
+				const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+				return `%${upper ? hex.toUpperCase() : hex}`;
+			})
+			.join('');
+
+	it.each([
+		['the dashes, upper-case hex', 'sk%2Dleak%2Dabc'],
+		['the dashes, lower-case hex', 'sk%2dleak%2dabc'],
+		[
+			'every character',
+			encodeAt(
+				key,
+				[...key].map((_c, i) => i),
+			),
+		],
+		[
+			'every character, lower-case hex',
+			encodeAt(
+				key,
+				[...key].map((_c, i) => i),
+				false,
+			),
+		],
+		['the first and last characters', encodeAt(key, [0, key.length - 1])],
+		['"%" itself encoded again', 'sk%252Dleak%252Dabc'],
+		['mixed hex case', 'sk%2dleak%2Dab%63'],
+	])('masks the key with %s', (_name, echoed) => {
+		expect(redactor.text(`refused ${echoed}!`)).toBe('refused ***!');
+	});
+
+	it('masks every subset of its characters percent-encoded (all 2048)', () => {
+		for (let subset = 0; subset < 2 ** key.length; subset++) {
+			const positions = [...key].map((_c, i) => i).filter((i) => subset & (1 << i));
+			const echoed = encodeAt(key, positions, subset % 2 === 0);
+			expect(redactor.text(`k=${echoed};`)).toBe('k=***;');
+		}
+	});
+
+	it('masks the percent-encoded base64, unprefixed and Bearer forms of a longer key', () => {
+		const long = 'sk-live-0123456789abcdefXYZ';
+		const longRedactor = new Redactor([long]);
+		const base64 = Buffer.from(`Bearer ${long}`).toString('base64');
+		for (const form of [base64, long.slice(3), Buffer.from(long).toString('base64')]) {
+			const echoed = form.replace(/[+/=a-c-]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+			expect(longRedactor.text(`x ${echoed} y`)).toBe('x *** y');
+		}
+	});
+
+	it('masks a percent-encoded key cut short where a message was truncated ("…")', () => {
+		const long = 'sk-live-0123456789abcdefXYZ';
+		const longRedactor = new Redactor([long]);
+		const encoded = encodeAt(
+			long,
+			[...long].map((_c, i) => i),
+		);
+		for (const cutAt of [20, 21, 22, 40, encoded.length - 1])
+			expect(longRedactor.text(`refused ${encoded.slice(0, cutAt)}…`)).toBe('refused ***…');
+		expect(longRedactor.text(`refused ${long.slice(0, 20)}…`)).toBe('refused ***…');
+		// Not before a cut mark: the prefix alone is not the key.
+		expect(longRedactor.text('sk-liv is a word')).toBe('sk-liv is a word');
+	});
+
+	it('any key-shaped token with a percent-encoded dash is masked too', () => {
+		expect(redactor.text('other sk%2Dabcdef123 here')).toBe('other sk-*** here');
+	});
+
+	it('leaves other percent-encoded text alone', () => {
+		const text = 'https://cdn.example/v.mp4?sig=a%2Fb%3D&x=%25';
+		expect(redactor.text(text)).toBe(text);
+	});
+
+	it('stays fast on big texts full of "%"', () => {
+		const big = `${'url=%2F%3D%25%2525 text '.repeat(200_000)} sk%2Dleak%2Dabc`;
+		const started = Date.now();
+		const masked = redactor.text(big);
+		expect(masked.endsWith(' ***')).toBe(true);
+		// About 0.1 s here; generous for a busy machine.
+		expect(Date.now() - started).toBeLessThan(3000);
+	});
+});

@@ -2,7 +2,10 @@
 import { checkBaseUrl, checkCredentials, klingRequest } from '../../nodes/KlingCometApi/transport';
 import { describeRequestError, networkCodeOf } from '../../nodes/KlingCometApi/transport/network';
 import { interpretResponse, parseRetryAfter } from '../../nodes/KlingCometApi/transport/response';
-import { fakeContext } from '../helpers/fake-context';
+import type { ReadOptions } from '../../nodes/KlingCometApi/helpers/polling';
+import { readTask, waitForTask } from '../../nodes/KlingCometApi/helpers/polling';
+import { MAX_NOT_SENT_TRIES } from '../../nodes/KlingCometApi/transport/network';
+import { fakeContext, networkError, ok, task } from '../helpers/fake-context';
 
 const envelope = (data: unknown, extra: object = {}) => JSON.stringify({ code: 0, data, ...extra });
 
@@ -289,5 +292,65 @@ describe('klingRequest limits', () => {
 		});
 		await klingRequest(fake.ctx, { method: 'GET', path: '/p' }, { deadline: Date.now() + 1000 });
 		expect(fake.requests[0].url).toBe('https://api.cometapi.com/p');
+	});
+});
+
+describe('a refused connection: Get Task gives up as a create does (review finding 10)', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0 }));
+	afterEach(() => jest.useRealTimers());
+
+	const BASE = 'https://api.example.test';
+	const readOptions = (extra: Partial<ReadOptions> = {}): ReadOptions => ({
+		itemIndex: 0,
+		path: '/kling/v1/videos/text2video',
+		baseUrl: BASE,
+		signal: new AbortController().signal,
+		deadline: 60_000,
+		random: () => 1,
+		onDeadline: () => new Error('deadline'),
+		...extra,
+	});
+	const refused = () => networkError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9');
+
+	it(`before anything got through: ${MAX_NOT_SENT_TRIES} tries within seconds, then "check the Base URL"`, async () => {
+		const fake = fakeContext({ api: () => refused() });
+		const promise = readTask(fake.ctx, 't1', readOptions({ firstContact: true }));
+		const assertion = expect(promise).rejects.toMatchObject({
+			message: `CometAPI could not be reached at ${BASE}: nothing was sent (task t1)`,
+			description: expect.stringContaining(
+				`Nothing reached CometAPI (3 tries over 3 s). Check the credential's Base URL (${BASE}) and that n8n can reach it`,
+			),
+		});
+		await jest.advanceTimersByTimeAsync(60_000);
+		await assertion;
+		expect(fake.requests.map((r) => r.at)).toEqual([0, 1000, 3000]);
+	});
+
+	it('a read after others got through rides out a longer outage, and still names the Base URL', async () => {
+		const fake = fakeContext({ api: () => refused() });
+		const promise = readTask(fake.ctx, 't1', readOptions({ deadline: 10 * 60_000 }));
+		const assertion = expect(promise).rejects.toMatchObject({
+			description: expect.stringContaining(`Check the credential's Base URL (${BASE})`),
+		});
+		await jest.advanceTimersByTimeAsync(10 * 60_000);
+		await assertion;
+		expect(fake.requests).toHaveLength(8);
+	});
+
+	it('waiting: only the reads before the first answer give up early', async () => {
+		let n = 0;
+		const fake = fakeContext({
+			api: () => (++n === 1 ? ok(task('processing')) : n <= 6 ? refused() : ok(task('succeed'))),
+		});
+		const { onDeadline: _drop, ...read } = readOptions({ firstContact: true, deadline: 10 * 60_000 });
+		const promise = waitForTask(fake.ctx, 't1', {
+			...read,
+			pollIntervalMs: 1000,
+			timeoutMs: 10 * 60_000,
+			readFirst: true,
+		});
+		await jest.advanceTimersByTimeAsync(5 * 60_000);
+		await expect(promise).resolves.toMatchObject({ task_status: 'succeed' });
+		expect(fake.requests).toHaveLength(7);
 	});
 });

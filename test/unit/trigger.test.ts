@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { callbackSignature, signCallbackUrl } from '../../nodes/KlingCometApi/helpers/signing';
+import type { TaskKind } from '../../nodes/KlingCometApi/transport';
 import { KlingCometApiTrigger } from '../../nodes/KlingCometApiTrigger/KlingCometApiTrigger.node';
 import type { Scripted } from '../helpers/fake-context';
 import { klingError, ok, task, UNIT_KEY } from '../helpers/fake-context';
@@ -8,14 +10,33 @@ import { fakeWebhook } from '../helpers/fake-webhook';
 const trigger = new KlingCometApiTrigger();
 let workflowCounter = 0;
 
-/** One Trigger node in its own workflow (duplicates are remembered per workflow and node). */
+const TRIGGER_PATH = '/webhook/hook-1/kling';
+
+/** The query Create Video's signed URL carries, for the Trigger's path and a task kind. */
+function signedQuery(kind: TaskKind = 'text2video', key = UNIT_KEY, path = TRIGGER_PATH): IDataObject {
+	const url = new URL(signCallbackUrl(`https://n8n.example.test${path}`, key, kind));
+	return Object.fromEntries(url.searchParams);
+}
+
+type Call = { query?: IDataObject; path?: string; parameters?: IDataObject };
+
+/** One Trigger node in its own workflow (duplicates are remembered per workflow and node); signed by default. */
 function triggerNode(events = 'finished', staticData: IDataObject = {}) {
 	const workflowId = `wf-${++workflowCounter}`;
-	return (body: unknown, api: Scripted[]) => {
-		const hook = fakeWebhook({ body, api, parameters: { events }, staticData, workflowId });
+	return (body: unknown, api: Scripted[], call: Call = {}) => {
+		const hook = fakeWebhook({
+			body,
+			api,
+			parameters: { events, ...call.parameters },
+			staticData,
+			workflowId,
+			query: call.query ?? signedQuery(),
+			path: call.path ?? TRIGGER_PATH,
+		});
 		return { hook, answer: trigger.webhook.call(hook.ctx) };
 	};
 }
+const UNSIGNED: Call = { query: {}, parameters: { 'options.acceptUnsigned': true } };
 
 describe('Kling (CometAPI) Trigger', () => {
 	it('emits a finished task as CometAPI reports it, not as the callback claims', async () => {
@@ -34,12 +55,21 @@ describe('Kling (CometAPI) Trigger', () => {
 		expect(hook.apiRequests()[0].url).toMatch(/\/kling\/v1\/videos\/text2video\/t1$/);
 	});
 
-	it('an image-to-video task (the callback does not say its kind) is found under its own path', async () => {
+	it('a signed callback of an image-to-video task is read under its own path only', async () => {
+		const { hook, answer } = triggerNode()({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))], {
+			query: signedQuery('image2video'),
+		});
+		expect((await answer).workflowData![0][0].json).toMatchObject({ task_id: 't1', task_kind: 'image2video' });
+		expect(hook.apiRequests().map((r) => r.url.replace(/^.*\/videos\//, ''))).toEqual(['image2video/t1']);
+	});
+
+	it('unsigned, when accepted: an image-to-video task (the callback does not say its kind) is found under its own path', async () => {
 		const call = triggerNode();
-		const { hook, answer } = call({ task_id: 't1', task_status: 'succeed' }, [
-			klingError(404, 1203, 'task not found'),
-			ok(task('succeed')),
-		]);
+		const { hook, answer } = call(
+			{ task_id: 't1', task_status: 'succeed' },
+			[klingError(404, 1203, 'task not found'), ok(task('succeed'))],
+			UNSIGNED,
+		);
 		const result = await answer;
 		expect(result.workflowData![0][0].json).toMatchObject({ task_id: 't1', task_kind: 'image2video' });
 		expect(hook.apiRequests().map((r) => r.url.replace(/^.*\/videos\//, ''))).toEqual([
@@ -48,16 +78,19 @@ describe('Kling (CometAPI) Trigger', () => {
 		]);
 	});
 
-	it('a task unknown under every kind starts nothing; a failed read of one kind is not taken for "unknown"', async () => {
-		const unknown = triggerNode()({ task_id: 'forged', task_status: 'succeed' }, [
-			klingError(404, 1203, 'task not found'),
-		]);
+	it('unsigned, when accepted: a task unknown under every kind starts nothing; a failed read of one kind is not taken for "unknown"', async () => {
+		const unknown = triggerNode()(
+			{ task_id: 'forged', task_status: 'succeed' },
+			[klingError(404, 1203, 'task not found')],
+			UNSIGNED,
+		);
 		expect((await unknown.answer).webhookResponse).toMatchObject({ started: false, reason: 'unknown task' });
 		expect(unknown.hook.apiRequests()).toHaveLength(3);
-		const down = triggerNode()({ task_id: 't2', task_status: 'succeed' }, [
-			klingError(404, 1203, 'task not found'),
-			klingError(503, 5001, 'maintenance'),
-		]);
+		const down = triggerNode()(
+			{ task_id: 't2', task_status: 'succeed' },
+			[klingError(404, 1203, 'task not found'), klingError(503, 5001, 'maintenance')],
+			UNSIGNED,
+		);
 		expect(await down.answer).toEqual({ noWebhookResponse: true });
 		expect(down.hook.answered.status).toBe(503);
 		expect(down.hook.apiRequests()).toHaveLength(2);
@@ -110,6 +143,8 @@ describe('Kling (CometAPI) Trigger', () => {
 				parameters: { events: 'finished' },
 				staticData: {},
 				workflowId,
+				query: signedQuery(),
+				path: TRIGGER_PATH,
 			});
 			return trigger.webhook.call(hook.ctx);
 		};
@@ -159,5 +194,89 @@ describe('Kling (CometAPI) Trigger', () => {
 			expect((await answer).workflowData).toBeUndefined();
 			expect(hook.requests).toHaveLength(0);
 		}
+	});
+	it('answers a callback without the signature 403 at once: no read, no run', async () => {
+		for (const query of [{}, { kling_kind: 'text2video' }, { kling_sig: '' }]) {
+			const { hook, answer } = triggerNode()({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))], {
+				query,
+			});
+			const result = await answer;
+			expect(result.workflowData).toBeUndefined();
+			expect(hook.answered.status).toBe(403);
+			expect(hook.requests).toHaveLength(0);
+		}
+	});
+
+	it('refuses a forged or borrowed signature unread: wrong key, another Trigger URL, another kind, tampered', async () => {
+		const forged: IDataObject[] = [
+			signedQuery('text2video', 'sk-someone-else'),
+			signedQuery('text2video', UNIT_KEY, '/webhook/other-trigger/kling'),
+			{ ...signedQuery('text2video'), kling_kind: 'image2video' },
+			{
+				kling_kind: 'text2video',
+				kling_sig: callbackSignature(UNIT_KEY, 'hook-1/kling', 'text2video').replace(/.$/, '0'),
+			},
+			{ kling_kind: '../x', kling_sig: 'a'.repeat(32) },
+		];
+		for (const query of forged) {
+			const { hook, answer } = triggerNode()({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))], {
+				query,
+			});
+			expect((await answer).workflowData).toBeUndefined();
+			expect(hook.answered.status).toBe(403);
+			expect(hook.requests).toHaveLength(0);
+		}
+	});
+
+	it('the signature covers the last two path segments: a reverse proxy prefix or the test URL still match', async () => {
+		for (const path of ['/n8n/webhook/hook-1/kling', '/webhook-test/hook-1/kling', '/webhook/hook-1/kling/']) {
+			const { answer } = triggerNode()({ task_id: 't1', task_status: 'succeed' }, [ok(task('succeed'))], { path });
+			expect((await answer).workflowData).toHaveLength(1);
+		}
+	});
+
+	it('unsigned, when accepted: 30 callbacks naming one unknown task cost one read per kind, not 90', async () => {
+		const call = triggerNode();
+		let requests = 0;
+		for (let i = 0; i < 30; i++) {
+			const { hook, answer } = call(
+				{ task_id: 'forged-1', task_status: 'succeed' },
+				[klingError(404, 1203, 'task not found')],
+				UNSIGNED,
+			);
+			expect((await answer).webhookResponse).toMatchObject({ started: false, reason: 'unknown task' });
+			requests += hook.apiRequests().length;
+		}
+		expect(requests).toBe(3);
+	});
+
+	it('30 false "succeed" claims in a row for a running task cost one read: the rest are asked to call again, unread', async () => {
+		const call = triggerNode();
+		let requests = 0;
+		for (let i = 0; i < 30; i++) {
+			const { hook, answer } = call({ task_id: 'running-1', task_status: 'succeed' }, [ok(task('processing'))]);
+			const result = await answer;
+			expect(result.workflowData).toBeUndefined();
+			if (i > 0) expect(hook.answered.status).toBe(503);
+			requests += hook.apiRequests().length;
+		}
+		expect(requests).toBe(1);
+	});
+
+	it('a claim refuted more than 5 s ago is read again, and a genuine final status then starts the run', async () => {
+		const call = triggerNode();
+		await call({ task_id: 'late-1', task_status: 'succeed' }, [ok(task('processing'))]).answer;
+		await new Promise((resolve) => setTimeout(resolve, 5_100));
+		const { hook, answer } = call({ task_id: 'late-1', task_status: 'succeed' }, [ok(task('succeed'))]);
+		expect((await answer).workflowData).toHaveLength(1);
+		expect(hook.apiRequests()).toHaveLength(1);
+	}, 20_000);
+
+	it('answers its own JSON when it starts a run, not n8n\'s "firstEntryJson" default', () => {
+		const webhook = trigger.description.webhooks![0];
+		expect(webhook.responseMode).toBe('onReceived');
+		// n8n sends a truthy responseData as the literal answer in "onReceived" mode, and an absent
+		// one defaults to 'firstEntryJson': only '' makes it send our webhookResponse.
+		expect(webhook.responseData).toBe('');
 	});
 });

@@ -56,7 +56,7 @@ export async function startDevEnvironment(
 			{
 				...DEV_CREDENTIAL,
 				type: 'cometApiKlingApi',
-				data: { apiKey: sim.apiKey, baseUrl: sim.url },
+				data: { apiKey: sim.apiKey, baseUrl: sim.url, balanceUrl: sim.quotaUrl },
 			},
 		]);
 		const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));

@@ -1,3 +1,5 @@
+import type { QuotaService } from './quota';
+
 export type FaultType =
 	| 'rate429'
 	| 'concurrency1303'
@@ -86,13 +88,23 @@ export interface SimulatorOptions {
 	callbackCopies?: number;
 	callbackReorderMs?: number;
 	callbackDrop?: string[];
+	/** Whether task_info echoes external_task_id (default true, as Kling's API does). */
+	echoExternalId?: boolean;
+	/** The balance query's port (quota.js; another host in real life). */
+	quotaPort?: number;
+	/** The balance (total_quota, USD) the balance query answers with; default 100. */
+	balanceUsd?: number;
 }
 
 export interface Simulator {
 	url: string;
 	cdnUrl: string;
 	apiKey: string;
-	config: Required<Omit<SimulatorOptions, 'port' | 'cdnPort'>>;
+	/** CometAPI's balance query (GET /user/quota?key=…), for the credential's Balance Query URL. */
+	quotaUrl: string;
+	/** Its balance, error modes and request log (reset with the simulator). */
+	quota: QuotaService;
+	config: Required<Omit<SimulatorOptions, 'port' | 'cdnPort' | 'quotaPort' | 'balanceUsd'>>;
 	tasks: Map<
 		string,
 		{ id: string; kind: string; status: string; model: string; body: Record<string, unknown>; expiresAt?: number }

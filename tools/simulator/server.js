@@ -18,6 +18,7 @@
  *   [sim:echokey] (the task fails with a message echoing the caller's key, in several encodings)
  *   [sim:msgobject] (task_status_msg is an object)  [sim:dataurl] (the video URL is a data: URL)
  *   [sim:badid] (the create answers task_id "../../tmp/evil")
+ *   [sim:gzip] (the CDN serves the video with Content-Encoding: gzip and the compressed Content-Length)
  * Faults are injected with `sim.fault({on, type, times, retryAfter, delayMs})` or POST /__sim/faults.
  * Hostile faults: trickle (headers, then a byte every delayMs), stall (headers, then nothing),
  * hang (no answer at all), html404, echokey (401 echoing the key), nocode (200 without `code`),
@@ -27,6 +28,7 @@ const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
+const { createQuotaService } = require('./quota');
 
 const FIXTURE = path.join(__dirname, 'sample.mp4');
 const DEFAULT_KEY = 'sk-sim-local-0123456789abcdef';
@@ -68,7 +70,7 @@ const FAULT_TYPES = [
 /** Every form in which a careless gateway might echo a key. */
 function echoedKey(key) {
 	const bare = key.replace(/^[A-Za-z]{1,6}[-_]/, '');
-	return `Bearer ${key}; key=${bare}; url=${encodeURIComponent(key)}; b64=${Buffer.from(key).toString('base64')}`;
+	return `Bearer ${key}; key=${bare}; url=${encodeURIComponent(key)}; b64=${Buffer.from(key).toString('base64')}; pct=${[...Buffer.from(key)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')}; dash=${key.replace(/-/g, '%2D')}`;
 }
 
 /** Headers now, then the body one byte every `everyMs` until the client goes away. */
@@ -182,6 +184,8 @@ async function createSimulator(options = {}) {
 		callbackReorderMs: options.callbackReorderMs ?? 0,
 		/** Post no callbacks for these statuses (a lost callback). */
 		callbackDrop: options.callbackDrop ?? [],
+		/** Whether task_info echoes external_task_id (Kling's behaviour). */
+		echoExternalId: options.echoExternalId ?? true,
 	};
 	const started = Date.now();
 	const tasks = new Map();
@@ -317,7 +321,8 @@ async function createSimulator(options = {}) {
 		const base = {
 			task_id: task.id,
 			task_status: task.status,
-			task_info: task.externalTaskId ? { external_task_id: task.externalTaskId } : {},
+			// CometAPI documents no read by external id: echoExternalId false plays a server that omits it.
+			task_info: task.externalTaskId && config.echoExternalId ? { external_task_id: task.externalTaskId } : {},
 			created_at: task.createdAt,
 			updated_at: task.updatedAt,
 		};
@@ -795,6 +800,16 @@ async function createSimulator(options = {}) {
 				'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
 			);
 		}
+		if (directive(task.body.prompt, 'gzip')) {
+			// A CDN that compresses on its own: Content-Length counts the bytes on the wire.
+			const compressed = require('node:zlib').gzipSync(fs.readFileSync(FIXTURE));
+			res.writeHead(200, {
+				'Content-Type': 'video/mp4',
+				'Content-Encoding': 'gzip',
+				'Content-Length': compressed.length,
+			});
+			return void res.end(compressed);
+		}
 		if (!task.size) {
 			const stat = fs.statSync(FIXTURE);
 			res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': stat.size });
@@ -833,10 +848,19 @@ async function createSimulator(options = {}) {
 	await new Promise((resolve) => cdnServer.listen(options.cdnPort ?? 0, config.host, resolve));
 	const url = `http://${config.host}:${apiServer.address().port}`;
 	const cdnUrl = `http://${config.host}:${cdnServer.address().port}`;
+	// CometAPI's balance query lives on another host: its own server (quota.js), checking the same key.
+	const quota = await createQuotaService({
+		host: config.host,
+		port: options.quotaPort,
+		apiKey: () => config.apiKey,
+		balanceUsd: options.balanceUsd,
+	});
 
 	const api = {
 		url,
 		cdnUrl,
+		quotaUrl: quota.url,
+		quota,
 		apiKey: config.apiKey,
 		config,
 		tasks,
@@ -889,9 +913,11 @@ async function createSimulator(options = {}) {
 			events.length = 0;
 			callbacks.length = 0;
 			faults = [];
+			quota.reset();
 		},
 		async close() {
 			api.reset();
+			await quota.close();
 			for (const socket of sockets) socket.destroy();
 			await Promise.all([apiServer, cdnServer].map((s) => new Promise((resolve) => s.close(resolve))));
 		},

@@ -12,11 +12,13 @@ import type { LedgerEntry } from '../helpers/ledger';
 import { TaskLedger } from '../helpers/ledger';
 import { credentialSecrets, Redactor } from '../helpers/redaction';
 import { isFinalStatus } from '../helpers/polling';
+import { signCallbackUrl } from '../helpers/signing';
 import type { CometApiCredentials, KlingTask, TaskKind } from '../transport';
 import { checkCredentials, CREDENTIAL_TYPE } from '../transport';
+import * as account from './account';
 import type { AwaitingCallback, ItemContext, Operation } from './types';
 import { isAwaitingCallback } from './types';
-import { operations } from './video';
+import * as video from './video';
 import { pauseUntilCallback, resumedTasks } from './video/callback';
 
 /** Parallel downloads: enough to overlap, few enough not to saturate a line or disk. */
@@ -35,14 +37,25 @@ type ItemResult = INodeExecutionData | AwaitingCallback;
 /** The pause's limit for one item: its Timeout. */
 const waitTimeoutOf = (prepared: unknown) => (prepared as { wait?: { timeoutMs: number } }).wait?.timeoutMs ?? 0;
 
+/** Every resource's operations; a workflow saved without a resource is on Video (the parameter's default). */
+const RESOURCES: Record<string, Record<string, Operation<unknown>> | undefined> = {
+	video: video.operations as Record<string, Operation<unknown>>,
+	account: account.operations as Record<string, Operation<unknown>>,
+};
+
 const isCancellation = (error: unknown) => /ExecutionCancelledError$/.test((error as Error | undefined)?.name ?? '');
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0, 'video') as string;
 	const operationName = this.getNodeParameter('operation', 0) as string;
-	const op = (operations as Record<string, Operation<unknown> | undefined>)[operationName];
+	const op = RESOURCES[resource]?.[operationName];
 	if (!op)
-		throw new NodeOperationError(this.getNode(), `The operation "${operationName}" is not supported`, { itemIndex: 0 });
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operationName}" is not supported on resource "${resource}"`,
+			{ itemIndex: 0 },
+		);
 	const continueOnFail = this.continueOnFail();
 	const startedAt = Date.now();
 	const results: INodeExecutionData[] = new Array(items.length);
@@ -66,6 +79,20 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	}
 
+	// 1b. Once per execution, before the first request: the operation's safeguard (Minimum Balance).
+	if (!resumed && op.beforeRequests) {
+		const valid = items.map((_, i) => i).filter((i) => !results[i]);
+		const refused = await op.beforeRequests.call(this, valid, {
+			signal: this.getExecutionCancelSignal(),
+			log: (message) => this.logger.debug(redactor.text(message)),
+		});
+		for (const [i, error] of refused) {
+			const itemError = redactor.error(error);
+			if (!continueOnFail) throw itemError;
+			results[i] = errorItem(itemError, i, undefined, redactor);
+		}
+	}
+
 	// 2. Run the valid items side by side, each with its own stop signal.
 	const executionSignal = this.getExecutionCancelSignal();
 	const controllers = prepared.map(() => new AbortController());
@@ -84,6 +111,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			);
 			keepTaskIds(this, all.withTasks(), redactor);
 		},
+		// n8n's editor shows only a spinner while a node waits: the log says how each task is doing.
+		statusChanged: (entry) =>
+			this.logger.info(
+				redactor.text(
+					`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex}, task ${entry.taskId} is ${entry.taskStatus}`,
+				),
+			),
 	});
 	const shared = {
 		baseUrl,
@@ -91,6 +125,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		downloadSlots: createLimiter(DOWNLOADS_AT_ONCE),
 		ledger,
 		log,
+		signCallbackUrl: (url: string, kind: TaskKind) => signCallbackUrl(url, String(credentials.apiKey), kind),
 	};
 
 	let firstFailure: ItemError | undefined;

@@ -19,6 +19,8 @@ export interface ItemContext {
 	ledger: TaskLedger;
 	/** A debug log line, redacted. */
 	log(message: string): void;
+	/** Adds the credential's signature to a callback URL (see helpers/signing.ts); the key stays with the router. */
+	signCallbackUrl(url: string, kind: TaskKind): string;
 }
 
 /** What the router knows before any item runs. */
@@ -59,4 +61,21 @@ export interface Operation<Prepared> {
 	): Promise<INodeExecutionData>;
 	/** How many create requests may be in flight for this run; operations that create nothing omit it. */
 	createRequestsAtOnce?(this: IExecuteFunctions): number;
+	/**
+	 * Once per execution, after every item is validated and before the first request (not on a
+	 * resume): the items that must not run, each with its error (Minimum Balance). Sends nothing billable.
+	 */
+	beforeRequests?(
+		this: IExecuteFunctions,
+		itemIndices: number[],
+		run: BeforeRequestsContext,
+	): Promise<Map<number, Error>>;
+}
+
+/** What `beforeRequests` may use. */
+export interface BeforeRequestsContext {
+	/** Aborted on Stop. */
+	signal?: AbortSignal;
+	/** A debug log line, redacted. */
+	log(message: string): void;
 }

@@ -32,6 +32,8 @@ type StreamBody = NodeJS.ReadableStream & {
 	destroy?: (error?: Error) => void;
 	resume?: () => void;
 	socket?: { bytesRead?: number } | null;
+	/** On a decoder (zlib: gzip, br, deflate): the compressed bytes it has taken in. */
+	bytesWritten?: number;
 };
 interface StreamResponse {
 	statusCode: number;
@@ -56,6 +58,20 @@ type Problem = { message: string; final: boolean; status?: number };
 function header(headers: IDataObject, name: string): string | undefined {
 	const value = headers[name];
 	return value === undefined || value === null ? undefined : String(Array.isArray(value) ? value[0] : value);
+}
+
+/**
+ * What came over the wire, which is what Content-Length counts. n8n's HTTP client decodes gzip,
+ * br and deflate on its own and hands over the decoder: its input count is the compressed size,
+ * while n8n stores (and counts) the decoded bytes.
+ */
+function wireBytes(body: StreamBody, storedBytes: number | undefined): number | undefined {
+	return typeof body.bytesWritten === 'number' ? body.bytesWritten : storedBytes;
+}
+
+/** Bytes received so far, to tell progress from a stall: the socket's count, or the decoder's. */
+function bytesReceived(body: StreamBody): number | undefined {
+	return body.socket?.bytesRead ?? (typeof body.bytesWritten === 'number' ? body.bytesWritten : undefined);
 }
 
 /** Only plain http(s) links are fetched: not data:, file: or anything else an answer may carry. */
@@ -146,8 +162,9 @@ export async function downloadVideo(
 				if (typeof stored === 'string') return problem(stored, false);
 				const bytes = typeof stored.bytes === 'number' ? stored.bytes : undefined;
 				if (bytes === 0) return problem('the link returned an empty file', true);
-				if (expected !== undefined && bytes !== undefined && bytes !== expected) {
-					return problem(`the transfer broke off (${bytes} of ${expected} bytes)`, false);
+				const received = wireBytes(body, bytes);
+				if (expected !== undefined && received !== undefined && received !== expected) {
+					return problem(`the transfer broke off (${received} of ${expected} bytes)`, false);
 				}
 				return { ok: true, value: stored };
 			} finally {
@@ -195,10 +212,10 @@ async function storeWithin(
 		body.destroy?.(new Error(why));
 		transfer.abort();
 	};
-	// Progress is read off the socket, so the stream is not touched before n8n consumes it.
+	// Progress is read off the socket (or the decoder), so the stream is not touched before n8n consumes it.
 	const watchdog = (async () => {
 		let windowStart = Date.now();
-		let windowBytes = body.socket?.bytesRead;
+		let windowBytes = bytesReceived(body);
 		while (!watch.signal.aborted) {
 			try {
 				await pause(STALL_CHECK_MS, watch.signal);
@@ -206,8 +223,8 @@ async function storeWithin(
 				return;
 			}
 			if (Date.now() - windowStart < stallMs) continue;
-			const bytes = body.socket?.bytesRead;
-			// No socket to watch (e.g. a decompressing stream): only the deadline applies.
+			const bytes = bytesReceived(body);
+			// Nothing to watch (neither a socket nor a decoder): only the deadline applies.
 			if (bytes !== undefined && windowBytes !== undefined && bytes - windowBytes < MIN_BYTES_PER_WINDOW) {
 				return end(
 					`the transfer stalled: less than ${MIN_BYTES_PER_WINDOW / 1024} KB arrived in ${formatDuration(stallMs)}`,

@@ -30,6 +30,8 @@ export interface LedgerEntry {
 export interface LedgerListener {
 	/** A new task id became known (created, or first read): keep it somewhere that survives the run. */
 	taskRecorded(entry: LedgerEntry, ledger: TaskLedger): void;
+	/** A known task's status changed (as our own read saw it). */
+	statusChanged?(entry: LedgerEntry): void;
 }
 
 export class TaskLedger {
@@ -40,9 +42,15 @@ export class TaskLedger {
 	private upsert(itemIndex: number, change: Partial<LedgerEntry>): LedgerEntry {
 		const entry = this.entries.get(itemIndex) ?? { itemIndex, state: 'running' as ItemState };
 		const isNewTask = change.taskId !== undefined && change.taskId !== entry.taskId;
+		const isNewStatus =
+			!isNewTask &&
+			entry.taskId !== undefined &&
+			change.taskStatus !== undefined &&
+			change.taskStatus !== entry.taskStatus;
 		Object.assign(entry, Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)));
 		this.entries.set(itemIndex, entry);
 		if (isNewTask) this.listener?.taskRecorded(entry, this);
+		else if (isNewStatus) this.listener?.statusChanged?.(entry);
 		return entry;
 	}
 

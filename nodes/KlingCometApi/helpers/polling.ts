@@ -3,7 +3,8 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiContext, ApiFailure, KlingTask, TaskKind } from '../transport';
 import { klingRequest, TASK_KIND_NAMES, TASK_KINDS, taskPath } from '../transport';
-import { explainFailure, failureError, tagTask } from '../transport/messages';
+import { explainFailure, failureError, tagTask, taskNotFoundMessage } from '../transport/messages';
+import { isTransientNotSent, MAX_NOT_SENT_TRIES } from '../transport/network';
 import { isTaskNotFound, isTransientRead } from '../transport/verdicts';
 import { pause } from './cancellation';
 import { formatDuration } from './format';
@@ -41,10 +42,16 @@ export interface ReadOptions {
 	onDeadline: (lastFailure: ApiFailure) => Error;
 	/** The error to raise when the API knows no such task under this path (default: the usual read error). */
 	onNotFound?: (failure: ApiFailure) => Error;
+	/**
+	 * Nothing of this item has reached CometAPI yet (Get Task's first read): a refused connection is
+	 * then most likely a wrong Base URL, and is tried only as often as a create's.
+	 */
+	firstContact?: boolean;
 }
 
 /** Reads one task. Temporary failures are retried with backoff until the deadline. */
 export async function readTask(ctx: ApiContext, taskId: string, options: ReadOptions): Promise<KlingTask> {
+	let notSentTries = 0;
 	const outcome = await withRetries<KlingTask, ApiFailure>(
 		READ_POLICY,
 		{
@@ -66,7 +73,14 @@ export async function readTask(ctx: ApiContext, taskId: string, options: ReadOpt
 			const failure: ApiFailure = answer.ok
 				? { kind: 'malformed', httpStatus: 200, bodyKind: 'no-task', reached: true }
 				: answer.failure;
-			return { ok: false, failure, retry: isTransientRead(failure), retryAfterMs: failure.retryAfterMs };
+			if (isTransientNotSent(failure)) notSentTries++;
+			const unreachable = options.firstContact === true && notSentTries >= MAX_NOT_SENT_TRIES;
+			return {
+				ok: false,
+				failure,
+				retry: isTransientRead(failure) && !unreachable,
+				retryAfterMs: failure.retryAfterMs,
+			};
 		},
 	);
 	if (outcome.ok) return outcome.value;
@@ -74,13 +88,40 @@ export async function readTask(ctx: ApiContext, taskId: string, options: ReadOpt
 	if (outcome.gaveUp === 'deadline' || (failure.kind === 'timeout' && Date.now() >= options.deadline - 50)) {
 		throw options.onDeadline(failure);
 	}
-	if (options.onNotFound && isTaskNotFound(failure)) throw options.onNotFound(failure);
+	if (isTaskNotFound(failure)) {
+		if (options.onNotFound) throw options.onNotFound(failure);
+		const kind = TASK_KINDS.find((k) => taskPath(k) === options.path);
+		throw taskNotFoundError(ctx, failure, taskId, kind ? [kind] : [], options);
+	}
+	const tried = `${outcome.attempts} ${outcome.attempts === 1 ? 'try' : 'tries'} over ${formatDuration(outcome.elapsedMs)}`;
 	throw failureError(ctx.getNode(), failure, {
 		itemIndex: options.itemIndex,
 		kind: 'read',
 		baseUrl: options.baseUrl,
 		taskId,
-		hint: `Reading task ${taskId} failed after ${outcome.attempts} ${outcome.attempts === 1 ? 'try' : 'tries'} over ${formatDuration(outcome.elapsedMs)}; the task itself may still be running. Run Get Task with this id later`,
+		hint: failure.reached
+			? `Reading task ${taskId} failed after ${tried}; the task itself may still be running. Run Get Task with this id later`
+			: `Nothing reached CometAPI (${tried}). Check the credential's Base URL (${options.baseUrl}) and that n8n can reach it; the task itself is not affected`,
+	});
+}
+
+/** No task with this id under any of `kinds`: the message says so and nothing else (no "try later"). */
+function taskNotFoundError(
+	ctx: ApiContext,
+	failure: ApiFailure,
+	taskId: string,
+	kinds: readonly TaskKind[],
+	options: { itemIndex: number; baseUrl: string },
+) {
+	const names = kinds.map((kind) => TASK_KIND_NAMES[kind]);
+	const everyKind = TASK_KINDS.every((kind) => kinds.includes(kind));
+	return failureError(ctx.getNode(), failure, {
+		itemIndex: options.itemIndex,
+		kind: 'read',
+		baseUrl: options.baseUrl,
+		taskId,
+		message: taskNotFoundMessage(taskId, names, everyKind),
+		hint: `CometAPI knows no ${names.length ? `${names.join(', ')} ` : ''}task ${taskId} for this API key`,
 	});
 }
 
@@ -114,13 +155,7 @@ export async function readTaskOfAnyKind(
 		if (!(outcome.error instanceof NotUnderThisKind)) throw outcome.error;
 		notFound = outcome.error.failure;
 	}
-	throw failureError(ctx.getNode(), notFound!, {
-		itemIndex: options.itemIndex,
-		kind: 'read',
-		baseUrl: options.baseUrl,
-		taskId,
-		hint: `CometAPI knows no ${kinds.map((kind) => TASK_KIND_NAMES[kind]).join(', ')} task ${taskId} for this API key. Check the id (and the Task Kind, if you set one) and the credential`,
-	});
+	throw taskNotFoundError(ctx, notFound!, taskId, kinds, options);
 }
 
 export interface WaitOptions extends Omit<ReadOptions, 'onDeadline'> {
@@ -149,6 +184,8 @@ export async function waitForTask(ctx: ApiContext, taskId: string, options: Wait
 		const seen = last;
 		const task = await readTask(ctx, taskId, {
 			...options,
+			// Once a read has got through, a refused connection is a hiccup, retried as any read.
+			firstContact: options.firstContact === true && seen === undefined,
 			onDeadline: (failure) =>
 				timeoutError(ctx, taskId, seen, options, explainFailure(failure, 'read', options.baseUrl)),
 		});

@@ -65,6 +65,18 @@ export function explainFailure(failure: ApiFailure, kind: RequestKind, baseUrl: 
 	return `CometAPI answered with an error (HTTP ${status ?? 'unknown'}${codeText})`;
 }
 
+/**
+ * A read of an id the API knows under none of the kinds read: one sentence, since no task exists
+ * there that a later read could find. `everyKind`: every task kind was read.
+ */
+export function taskNotFoundMessage(taskId: string, kindNames: string[], everyKind: boolean): string {
+	if (!kindNames.length)
+		return `CometAPI has no task with this id (${taskId}) for this API key: check the Task ID and the credential`;
+	return everyKind
+		? `CometAPI has no task with this id (${taskId}) under any task kind for this API key: check the Task ID and the credential`
+		: `CometAPI has no task with this id (${taskId}) under the ${kindNames.join(', ')} kind${kindNames.length === 1 ? '' : 's'} for this API key: check the Task ID, the Task Kind and the credential`;
+}
+
 /** What the API said, for the error's details panel. */
 export function describeFailure(failure: ApiFailure): string {
 	const parts: string[] = [];

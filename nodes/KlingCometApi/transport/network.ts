@@ -33,6 +33,13 @@ const NOT_SENT_CODES = new Set([
 /** Worth another try after a short pause: the next try may get through. */
 const TRANSIENT_NOT_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/**
+ * A request that reached nothing is tried this often before it is reported (a restarting proxy
+ * comes back within seconds; a wrong Base URL never does): a create, and a read before anything
+ * of the item has reached CometAPI. Reported within a few seconds, naming the Base URL.
+ */
+export const MAX_NOT_SENT_TRIES = 3;
+
 /** n8n replaces some codes by these sentences; map them back. */
 const N8N_SENTENCES: Array<[RegExp, string]> = [
 	[/refused the connection/i, 'ECONNREFUSED'],

@@ -29,7 +29,9 @@ import type {
 import { throwIfAborted } from '../../helpers/cancellation';
 import { hostOf, isPrivateHost } from '../../helpers/hosts';
 import { isFinalStatus, readTask } from '../../helpers/polling';
+import { ReadThrottle } from '../../helpers/read-throttle';
 import { credentialSecrets, Redactor } from '../../helpers/redaction';
+import { checkCallbackSignature } from '../../helpers/signing';
 import { ParameterError } from '../../helpers/validation';
 import { respond } from '../../helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../../transport';
@@ -70,15 +72,23 @@ export interface PendingTask {
 	execution_id: string;
 	item: number;
 	task_id: string | null;
-	task_status: string | null;
+	/**
+	 * The status our last read saw before pausing, and when. Items handed on at the Timeout keep
+	 * these (n8n passes them through without running the node), so they say "before", not "now".
+	 */
+	status_before_pause: string | null;
+	status_read_at: string;
 	/** Which path reads the task (text2video, image2video, multi-image2video). */
 	task_kind: TaskKind;
 	/** When the wait limit passes and the items are handed on unfinished. */
 	timeout_at: string;
+	/** The task was created with a signed callback URL: unsigned callbacks for it are refused unread. */
+	signed_callback?: boolean;
 	/** The task once it has finished, as CometAPI answered our own read. */
 	task?: IDataObject;
 	/** Continue On Fail: the item failed before its task existed or before the pause. */
 	error?: { message: string; description?: string };
+	/** What happened if this item left the node like this, and what to do. */
 	note: string;
 }
 
@@ -143,13 +153,16 @@ export async function readOnceBeforePause(
 	}
 }
 
+/** Items paused before task kinds existed carry none: they were text-to-video. */
+const kindOfEntry = (entry: PendingTask): TaskKind => (isTaskKind(entry?.task_kind) ? entry.task_kind : 'text2video');
+
 function pendingOf(value: unknown): PendingTask | undefined {
 	const pending = (value as IDataObject | undefined)?.[PENDING_TASK_FIELD] as PendingTask | undefined;
 	return pending && typeof pending === 'object' && typeof pending.node_id === 'string' ? pending : undefined;
 }
 
-const collectNote = (nodeName: string) =>
-	`If this item left the "${nodeName}" node like this, its Timeout passed before the task finished: the task keeps running on CometAPI. Collect it with Kling (CometAPI) → Get Task, Task ID {{ $json.${PENDING_TASK_FIELD}.task_id }}, Wait Mode "Wait Until Done".`;
+const collectNote = (nodeName: string, timeoutAt: string) =>
+	`NOT DELIVERED: if this item left the "${nodeName}" node like this, no callback confirmed its task before the Timeout (${timeoutAt}). The task may have finished since or may still be running on CometAPI; nothing was lost. Collect it with Kling (CometAPI) → Get Task, Task ID {{ $json.${PENDING_TASK_FIELD}.task_id }}, Wait Mode "Wait Until Done" (route such items there with an IF on {{ $json.${PENDING_TASK_FIELD} !== undefined }}).`;
 
 /**
  * Marks every input item with its pending task and saves the execution as waiting until `waitUntil`.
@@ -164,6 +177,7 @@ export async function pauseUntilCallback(
 	const items = ctx.getInputData();
 	const node = ctx.getNode();
 	const timeoutAt = new Date(waitUntil).toISOString();
+	const readAt = new Date().toISOString();
 	items.forEach((item, i) => {
 		const { task, taskKind, error } = outcomes[i];
 		const pending: PendingTask = {
@@ -173,9 +187,11 @@ export async function pauseUntilCallback(
 			execution_id: String(ctx.getExecutionId()),
 			item: i,
 			task_id: task?.task_id ?? (error?.task_id as string | undefined) ?? null,
-			task_status: task?.task_status ?? (error?.task_status as string | undefined) ?? null,
+			status_before_pause: task?.task_status ?? (error?.task_status as string | undefined) ?? null,
+			status_read_at: readAt,
 			task_kind: taskKind,
 			timeout_at: timeoutAt,
+			signed_callback: true,
 			...(task && isFinalStatus(task.task_status) ? { task: { ...task } } : {}),
 			...(error
 				? {
@@ -185,7 +201,7 @@ export async function pauseUntilCallback(
 						},
 					}
 				: {}),
-			note: collectNote(node.name),
+			note: collectNote(node.name, timeoutAt),
 		};
 		// In place, on purpose: the input items are what n8n stores with the waiting execution.
 		item.json[PENDING_TASK_FIELD] = redactor.deep(pending) as unknown as IDataObject;
@@ -217,15 +233,31 @@ export function resumedTasks(ctx: IExecuteFunctions, items: INodeExecutionData[]
  */
 const confirmedByNode = new Map<string, Map<string, KlingTask>>();
 const CONFIRMED_NODES_KEPT = 500;
-/** Reads in flight in this n8n instance: simultaneous callbacks (duplicates) share one read per task. */
-const readsInFlight = new Map<string, Promise<KlingTask>>();
 /**
- * When this n8n instance last read a task as unfinished. For a few seconds, a repeated final callback
- * stops there without reading; the first final callback of every task always reads the others,
- * so a lost final callback is still caught by the next task's.
+ * Task reads caused by callbacks in this n8n instance: simultaneous callbacks share one read per
+ * task, and false "finished" claims for a running task cost about one read per 5 s however many
+ * arrive. The first final callback of every task still reads the others, so a lost final callback
+ * is caught by the next task's.
  */
-const seenUnfinished = new Map<string, number>();
-const UNFINISHED_FRESH_MS = 5_000;
+const reads = new ReadThrottle<KlingTask>(5_000, (task) => isFinalStatus(task.task_status));
+
+/**
+ * Executions this n8n instance has resumed, for a minute: n8n refuses a second resume with an
+ * error, so duplicates that were already on their way get a plain 200 instead. After the minute
+ * a callback can resume again, should the first resume have failed to start.
+ */
+const resumedAt = new Map<string, number>();
+const RESUMED_MS = 60_000;
+
+function claimResume(key: string, now = Date.now()): boolean {
+	for (const [old, at] of resumedAt) {
+		if (at > now - RESUMED_MS) break;
+		resumedAt.delete(old);
+	}
+	if (resumedAt.has(key)) return false;
+	resumedAt.set(key, now);
+	return true;
+}
 
 /** Tasks whose own final callback this n8n instance has confirmed (bounded; forgetting one costs a read). */
 const finalCallbacksHandled = new Set<string>();
@@ -239,14 +271,6 @@ function rememberFinalCallback(key: string): void {
 	finalCallbacksHandled.add(key);
 }
 
-function recentlyUnfinished(key: string, now = Date.now()): boolean {
-	for (const [old, seenAt] of seenUnfinished) {
-		if (seenAt > now - UNFINISHED_FRESH_MS) break;
-		seenUnfinished.delete(old);
-	}
-	return seenUnfinished.has(key);
-}
-
 function confirmedFor(key: string): Map<string, KlingTask> {
 	let confirmed = confirmedByNode.get(key);
 	if (!confirmed) {
@@ -257,15 +281,6 @@ function confirmedFor(key: string): Map<string, KlingTask> {
 		confirmedByNode.set(key, confirmed);
 	}
 	return confirmed;
-}
-
-function sharedRead(key: string, read: () => Promise<KlingTask>): Promise<KlingTask> {
-	let pending = readsInFlight.get(key);
-	if (!pending) {
-		pending = read().finally(() => readsInFlight.delete(key));
-		readsInFlight.set(key, pending);
-	}
-	return pending;
 }
 
 function shuffled<T>(values: T[]): T[] {
@@ -308,29 +323,43 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	const redactor = new Redactor(credentialSecrets(credentials as Record<string, unknown>));
 	const check = checkCredentials(credentials);
 	if (!check.ok) return ignore('the credential is not usable');
-	const signal = new AbortController().signal;
 	const nodeKey = `${pending[index]!.execution_id}/${node.id}`;
+	// Tasks created with a signed URL (all since signing exists) accept only signed callbacks, unread otherwise.
+	if (pending[index]!.signed_callback) {
+		const signature = checkCallbackSignature(
+			ctx.getQueryData() as Record<string, unknown>,
+			String(credentials.apiKey),
+			nodeKey,
+		);
+		if (!signature.ok || signature.kind !== kindOfEntry(pending[index]!)) {
+			return respond(ctx, {
+				status: 403,
+				body: { received: true, resumed: false, reason: `${signature.ok ? 'bad' : signature.reason} signature` },
+			});
+		}
+	}
+	const signal = new AbortController().signal;
 	const confirmed = confirmedFor(nodeKey);
-	// Items paused before task kinds existed carry none: they were text-to-video.
-	const kindOf = (i: number): TaskKind => (isTaskKind(pending[i]?.task_kind) ? pending[i]!.task_kind : 'text2video');
-	const read = async (taskId: string, itemIndex: number) => {
+	const kindOf = (i: number): TaskKind => kindOfEntry(pending[i]!);
+	const readNow = (taskId: string, itemIndex: number) => () =>
+		readTask(ctx, taskId, {
+			itemIndex,
+			path: taskPath(kindOf(itemIndex)),
+			baseUrl: check.baseUrl,
+			signal,
+			deadline: Date.now() + READ_MS,
+			onDeadline: () => new Error(`task ${taskId} could not be read in time`),
+		});
+	/** `claim`: the callback says this task finished; undefined when such a claim was refuted moments ago. */
+	const read = async (taskId: string, itemIndex: number, claim = false): Promise<KlingTask | undefined> => {
 		// Another callback may have confirmed it meanwhile.
 		const known = confirmed.get(taskId);
 		if (known) return known;
-		const task = await sharedRead(`${nodeKey}/${taskId}`, () =>
-			readTask(ctx, taskId, {
-				itemIndex,
-				path: taskPath(kindOf(itemIndex)),
-				baseUrl: check.baseUrl,
-				signal,
-				deadline: Date.now() + READ_MS,
-				onDeadline: () => new Error(`task ${taskId} could not be read in time`),
-			}),
-		);
 		const key = `${nodeKey}/${taskId}`;
-		seenUnfinished.delete(key);
-		if (isFinalStatus(task.task_status)) confirmed.set(taskId, task);
-		else seenUnfinished.set(key, Date.now());
+		const task = claim
+			? await reads.checkClaim(key, readNow(taskId, itemIndex), (read) => isFinalStatus(read.task_status))
+			: await reads.read(key, readNow(taskId, itemIndex));
+		if (task && isFinalStatus(task.task_status)) confirmed.set(taskId, task);
 		return task;
 	};
 
@@ -342,9 +371,9 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	// A repeat of a final callback this n8n instance already confirmed (a duplicate or a retry).
 	const repeated = finalCallbacksHandled.has(`${nodeKey}/${hint.taskId}`);
 	if (!finished[index]) {
-		let task: KlingTask;
+		let task: KlingTask | undefined;
 		try {
-			task = await read(hint.taskId, index);
+			task = await read(hint.taskId, index, true);
 		} catch (error) {
 			ctx.logger.info(
 				redactor.text(`Kling callback for task ${hint.taskId}: reading it failed (${(error as Error).message})`),
@@ -354,6 +383,9 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 				body: { received: true, resumed: false, reason: 'could not confirm the task' },
 			});
 		}
+		// A claim like this was refuted moments ago: no read now; a genuine sender calls again.
+		if (!task)
+			return respond(ctx, { status: 503, body: { received: true, resumed: false, reason: 'not confirmed yet' } });
 		// The callback said "finished"; CometAPI is the judge.
 		if (!isFinalStatus(task.task_status)) return ignore('not finished yet');
 		finished[index] = { ...task };
@@ -363,23 +395,25 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 	// Check the others in random order, stopping at the first unfinished one.
 	const open = shuffled(pending.map((_, i) => i).filter((i) => !finished[i] && pending[i]?.task_id));
 	// A repeat need not look again at a task just seen running; a first confirmation always looks.
-	if (repeated && open.some((i) => recentlyUnfinished(`${nodeKey}/${pending[i]!.task_id}`))) {
+	if (repeated && open.some((i) => reads.recentlyUnfinished(`${nodeKey}/${pending[i]!.task_id}`))) {
 		return ignore('waiting for other tasks');
 	}
 	for (const i of open) {
-		let task: KlingTask;
+		let task: KlingTask | undefined;
 		try {
 			task = await read(pending[i]!.task_id!, i);
 		} catch {
 			return ignore('waiting for other tasks');
 		}
-		if (!isFinalStatus(task.task_status)) {
-			ctx.logger.debug(`Kling callback: task ${task.task_id} is still ${task.task_status}, staying paused`);
+		if (!task || !isFinalStatus(task.task_status)) {
+			ctx.logger.debug(`Kling callback: task ${pending[i]!.task_id} is still running, staying paused`);
 			return ignore('waiting for other tasks');
 		}
 		finished[i] = { ...task };
 	}
 
+	// Simultaneous duplicates reach this point together: one resumes, the others get a plain answer.
+	if (!claimResume(nodeKey)) return ignore('already resumed');
 	ctx.logger.info(
 		redactor.text(`Kling (CometAPI) node "${node.name}": all ${pending.length} tasks finished, resuming the execution`),
 	);

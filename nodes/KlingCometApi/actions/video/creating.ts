@@ -3,8 +3,11 @@
  * the create (retrying only what was provably not created), and waiting / finishing in every
  * wait mode. Each operation adds its own fields and builds its body; the path follows its kind.
  */
+import { createHash, randomUUID } from 'node:crypto';
+
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { checkMinimumBalance } from '../../helpers/balance';
 import { throwIfAborted } from '../../helpers/cancellation';
 import { describeValue, formatDuration } from '../../helpers/format';
 import { isFinalStatus, waitForTask } from '../../helpers/polling';
@@ -23,7 +26,7 @@ import {
 import type { ApiFailure, KlingTask, TaskKind } from '../../transport';
 import { klingRequest, taskPath } from '../../transport';
 import { failureError, taskApiError } from '../../transport/messages';
-import { isTransientNotSent } from '../../transport/network';
+import { isTransientNotSent, MAX_NOT_SENT_TRIES } from '../../transport/network';
 import { isCreateOutcomeUnknown, isRefusedForNow } from '../../transport/verdicts';
 import type { AwaitingCallback, ItemContext, Operation, RunContext } from '../types';
 import { callbackUrlForPause, readOnceBeforePause } from './callback';
@@ -43,10 +46,10 @@ const CREATE_POLICY: RetryPolicy = {
 	maxRetryAfterMs: 60_000,
 	budgetMs: 3 * 60_000,
 };
-/** A refused connection is tried this often (a restarting proxy), then reported: well within a minute. */
-const MAX_NOT_SENT_TRIES = 3;
 /** One create request, from sending to the last byte (an image body can be 14 MB). */
 const CREATE_REQUEST_MS = 60_000;
+/** Looking up a task by External Task ID after a lost answer or a duplicate refusal. */
+const LOOKUP_MS = 15_000;
 const DEFAULT_CREATE_CONCURRENCY = 5;
 
 export interface PreparedCreate extends WaitParameters {
@@ -190,7 +193,8 @@ export function createProperties(options: {
 			name: 'externalTaskId',
 			type: 'string',
 			default: '',
-			description: 'Your own ID for this task, unique per account. It does not replace task_id.',
+			description:
+				'Your own ID for this task, unique per account. Left empty, the node sets one per n8n instance, execution, node and item, so that Retry On Fail or a lost answer finds the task already paid for instead of creating another.',
 		},
 		mode: {
 			displayName: 'Mode',
@@ -306,6 +310,15 @@ export function createProperties(options: {
 					description:
 						'Longer negative prompts are refused before anything is sent. CometAPI documents 200, Kling 2500.',
 				},
+				{
+					displayName: 'Minimum Balance (USD)',
+					name: 'minimumBalance',
+					type: 'number',
+					typeOptions: { minValue: 0, numberPrecision: 2 },
+					default: 0,
+					description:
+						'Before the first create of the run, read the CometAPI balance (free) and create nothing if it is below this amount, or cannot be read. 0 = no check.',
+				},
 			],
 		},
 	];
@@ -337,10 +350,30 @@ export function readCreateInput(
 			waitParameters.waitMode === 'callback'
 				? callbackUrlForPause(ctx, fields.callbackUrl, run.baseUrl)
 				: fields.callbackUrl,
-		externalTaskId: fields.externalTaskId,
+		externalTaskId: isBlank(fields.externalTaskId) ? defaultExternalTaskId(ctx, itemIndex) : fields.externalTaskId,
 		maxPromptLength: options.maxPromptLength as number | undefined,
 		maxNegativePromptLength: options.maxNegativePromptLength as number | undefined,
 	};
+}
+
+const isBlank = (value: unknown) => value === undefined || value === null || String(value).trim() === '';
+
+/**
+ * The same for every try of one item in one execution (Retry On Fail sends the create again with
+ * it, and Kling refuses a duplicate), different for every other item, node run, execution and
+ * n8n instance. Readable, so a user can search the CometAPI console for it.
+ */
+export function defaultExternalTaskId(ctx: IExecuteFunctions, itemIndex: number): string {
+	const instance = createHash('sha256')
+		.update(String(ctx.getInstanceId?.() ?? ''))
+		.digest('hex')
+		.slice(0, 8);
+	const executionId = String(ctx.getExecutionId?.() ?? '').replace(/[^A-Za-z0-9]/g, '') || randomUUID().slice(0, 8);
+	const nodeId = String(ctx.getNode().id ?? '')
+		.replace(/[^A-Za-z0-9]/g, '')
+		.slice(0, 8);
+	const runIndex = Number(ctx.evaluateExpression('{{ $runIndex }}', itemIndex)) || 0;
+	return `n8n-${instance}-${executionId}-${nodeId}-${runIndex}-${itemIndex}`;
 }
 
 function createRequestsAtOnce(this: IExecuteFunctions): number {
@@ -353,7 +386,38 @@ function findTaskHint(body: KlingCreateBody): string {
 	const where = ['the task list in your CometAPI console'];
 	if (body.external_task_id) where.push(`External Task ID "${body.external_task_id}"`);
 	if (body.callback_url) where.push('your Callback URL');
-	return `Do not simply run again: check ${where.join(', ')}. Set an External Task ID to recognise tasks in future`;
+	return `Do not simply run again: check ${where.join(', ')}`;
+}
+
+/** Kling's refusal of an External Task ID it has seen before (its own API; CometAPI documents none). */
+const isDuplicateExternalId = (failure: ApiFailure) =>
+	failure.kind === 'http' &&
+	/external[_ ]?task[_ ]?id/i.test(failure.apiMessage ?? '') &&
+	/exist|duplicate|used/i.test(failure.apiMessage ?? '');
+
+/**
+ * The task an earlier try created with this External Task ID, read by that id (Kling reads a task
+ * by external id in the task id's place). Trusted only when the answer echoes the same external
+ * id, so a server that does not support this lookup can never hand back another task.
+ */
+async function findByExternalId(
+	ctx: IExecuteFunctions,
+	prepared: PreparedCreate,
+	item: ItemContext,
+	deadline: number,
+): Promise<KlingTask | undefined> {
+	const externalId = prepared.body.external_task_id!;
+	const answer = await klingRequest(
+		ctx,
+		{ method: 'GET', path: `${taskPath(prepared.taskKind)}/${encodeURIComponent(externalId)}` },
+		{ deadline: Math.min(deadline, Date.now() + LOOKUP_MS) },
+	).catch(() => undefined);
+	if (!answer?.ok) return undefined;
+	const task = answer.data;
+	const echoed = (task.task_info as IDataObject | undefined)?.external_task_id;
+	if (echoed !== externalId || !isValidTaskId(task.task_id)) return undefined;
+	item.log(`Kling create for item ${item.itemIndex}: found task ${task.task_id} by External Task ID ${externalId}`);
+	return task;
 }
 
 /**
@@ -418,6 +482,22 @@ async function submitTask(
 
 	const { failure, attempts, elapsedMs } = outcome;
 	const tried = `${attempts} ${attempts === 1 ? 'try' : 'tries'} over ${formatDuration(elapsedMs)}`;
+	const duplicate = isDuplicateExternalId(failure);
+	// The task may exist: an earlier try of this item made it, or this create's answer was lost.
+	if (body.external_task_id && (duplicate || isCreateOutcomeUnknown(failure))) {
+		const found = await findByExternalId(ctx, prepared, item, deadline);
+		if (found) return found;
+	}
+	if (duplicate) {
+		item.ledger.unknownCreate(itemIndex, `a task with External Task ID "${body.external_task_id}" already exists`);
+		throw failureError(ctx.getNode(), failure, {
+			itemIndex,
+			kind: 'create',
+			baseUrl: item.baseUrl,
+			message: `A task with External Task ID "${body.external_task_id}" already exists (an earlier try of this item, or another run with the same ID), and CometAPI could not look it up by that ID`,
+			hint: `Nothing new was billed. Find the task by External Task ID "${body.external_task_id}" in your CometAPI console and collect it with Get Task, or set another External Task ID to make a new video`,
+		});
+	}
 	if (isCreateOutcomeUnknown(failure)) {
 		item.ledger.unknownCreate(
 			itemIndex,
@@ -458,6 +538,11 @@ async function executeCreate(
 	const deadline = prepared.wait
 		? startedAt + prepared.wait.timeoutMs
 		: startedAt + CREATE_POLICY.budgetMs + CREATE_REQUEST_MS;
+	// Signed here, where the router's key is at hand: a callback without the signature costs no read.
+	if (prepared.body.callback_url) {
+		const callbackUrl = item.signCallbackUrl(prepared.body.callback_url, prepared.taskKind);
+		prepared = { ...prepared, body: { ...prepared.body, callback_url: callbackUrl } };
+	}
 	const created = await submitTask(this, prepared, item, deadline);
 	item.ledger.task(itemIndex, created.task_id, created.task_status);
 	// A task exists: from here on, Stop ends the wait, not the task, and the ledger keeps its id.
@@ -511,5 +596,12 @@ export function createOperation(
 	description: INodeProperties[],
 	prepare: Operation<PreparedCreate>['prepare'],
 ): Operation<PreparedCreate> {
-	return { description, prepare, execute: executeCreate, finishAwaited: finishAwaitedCreate, createRequestsAtOnce };
+	return {
+		description,
+		prepare,
+		execute: executeCreate,
+		finishAwaited: finishAwaitedCreate,
+		createRequestsAtOnce,
+		beforeRequests: checkMinimumBalance,
+	};
 }

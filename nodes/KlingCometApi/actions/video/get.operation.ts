@@ -93,7 +93,8 @@ async function execute(this: IExecuteFunctions, prepared: PreparedGet, item: Ite
 	const { itemIndex } = item;
 	item.ledger.task(itemIndex, taskId);
 	const startedAt = Date.now();
-	const read = { itemIndex, baseUrl: item.baseUrl, signal: item.signal, log: item.log };
+	// Nothing has reached CometAPI yet: a refused connection is reported as fast as a create's.
+	const read = { itemIndex, baseUrl: item.baseUrl, signal: item.signal, log: item.log, firstContact: true };
 	const waiting = prepared.waitMode === 'poll' && prepared.wait;
 	const deadline = startedAt + (waiting ? prepared.wait!.timeoutMs : SINGLE_READ_MS);
 	const onDeadline = (failure: ApiFailure) =>

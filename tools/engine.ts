@@ -35,6 +35,7 @@ import type {
 	INodeTypes,
 	IRun,
 	IWorkflowExecuteAdditionalData,
+	NodeExecutionHint,
 	Workflow as WorkflowType,
 } from 'n8n-workflow';
 import { createDeferredPromise, createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
@@ -168,6 +169,9 @@ const captureLogger = {
 	scoped: () => captureLogger,
 };
 
+/** What the node sent to the editor's browser console in manual runs (n8n's sendMessageToUI), newest last. */
+export const editorConsole: Array<{ source: string; messages: unknown[] }> = [];
+
 let initialised: Promise<void> | undefined;
 function initialiseEngine(): Promise<void> {
 	initialised ??= (async () => {
@@ -212,6 +216,8 @@ export interface RunResult {
 	items: INodeExecutionData[];
 	/** The Kling node's error, as n8n stores it in the run data (a plain object). */
 	error?: IDataObject;
+	/** The hints n8n shows above the node's output (the node's execution hints). */
+	hints: NodeExecutionHint[];
 	run: IRun;
 	durationMs: number;
 }
@@ -272,7 +278,9 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		variables: {},
 		userId: 'user-1',
 		setExecutionStatus: () => {},
-		sendDataToUI: () => {},
+		sendDataToUI: (type: string, data: { source: string; messages: unknown[] }) => {
+			if (type === 'sendConsoleMessage') editorConsole.push(data);
+		},
 		logAiEvent: () => {},
 		executeWorkflow: async () => ({ data: [], executionId: '' }),
 		getRunExecutionData: async () => undefined,
@@ -298,6 +306,7 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 		error:
 			(taskData?.error as unknown as IDataObject | undefined) ??
 			(run.data.resultData.error as unknown as IDataObject | undefined),
+		hints: taskData?.hints ?? [],
 		run,
 		durationMs,
 	};

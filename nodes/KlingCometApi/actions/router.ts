@@ -19,13 +19,11 @@ import * as account from './account';
 import type { AwaitingCallback, ItemContext, Operation } from './types';
 import { isAwaitingCallback } from './types';
 import * as video from './video';
+import { runProgress } from './progress';
 import { pauseUntilCallback, resumedTasks } from './video/callback';
 
 /** Parallel downloads: enough to overlap, few enough not to saturate a line or disk. */
 const DOWNLOADS_AT_ONCE = 3;
-/** Execution custom data: n8n keeps 10 keys per execution and logs values over 255 characters. */
-const CUSTOM_DATA_KEYS = 3;
-const CUSTOM_DATA_VALUE_LENGTH = 255;
 
 interface ItemError extends Error {
 	description?: string | null;
@@ -102,23 +100,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const node = this.getNode();
 	const log = (message: string) => this.logger.debug(redactor.text(message));
-	const ledger = new TaskLedger({
-		taskRecorded: (entry, all) => {
-			this.logger.info(
-				redactor.text(
-					`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex} has task ${entry.taskId} (${entry.taskStatus ?? 'status not read yet'})`,
-				),
-			);
-			keepTaskIds(this, all.withTasks(), redactor);
-		},
-		// n8n's editor shows only a spinner while a node waits: the log says how each task is doing.
-		statusChanged: (entry) =>
-			this.logger.info(
-				redactor.text(
-					`Kling (CometAPI) node "${node.name}": item ${entry.itemIndex}, task ${entry.taskId} is ${entry.taskStatus}`,
-				),
-			),
-	});
+	const progress = runProgress(this, redactor);
+	const ledger = new TaskLedger(progress);
 	const shared = {
 		baseUrl,
 		createSlots: createLimiter(op.createRequestsAtOnce?.call(this) ?? 1),
@@ -183,11 +166,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			} else {
 				executionSignal?.removeEventListener('abort', abortAll);
 				const waitUntil = startedAt + Math.max(...waiting.map((i) => waitTimeoutOf(prepared[i])));
-				this.logger.info(
-					redactor.text(
-						`Kling (CometAPI) node "${node.name}": pausing the execution until CometAPI calls back (at most until ${new Date(waitUntil).toISOString()}). Tasks: ${ledger.summary()}`,
-					),
-				);
+				progress.pausing(ledger, waitUntil);
 				return await pauseUntilCallback(
 					this,
 					items.map((_, i) => ({
@@ -206,15 +185,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	// A stopped run must end as "canceled": raise n8n's own cancellation error, after saying where the tasks are.
 	if (executionSignal?.aborted) {
-		const summary = ledger.summary();
-		if (summary)
-			this.logger.info(
-				redactor.text(`Kling (CometAPI) node "${node.name}" was stopped. Tasks keep running on CometAPI: ${summary}`),
-			);
-		keepTaskIds(this, ledger.withTasks(), redactor);
+		progress.stopped(ledger);
 		throw cancellationError(executionSignal);
 	}
 	if (firstFailure) throw redactor.error(withLedger(firstFailure, ledger));
+	progress.finished(ledger);
 	// The JSON is what the API said and may echo a secret; binary data is the video itself (file names come from checked ids).
 	return [results.map((result, i) => ({ ...result, json: redactor.deep(result.json), pairedItem: { item: i } }))];
 }
@@ -230,39 +205,6 @@ function checkCredential(ctx: IExecuteFunctions, credentials: CometApiCredential
 				'Open the CometAPI (Kling) credential and correct it. Nothing was sent to CometAPI, so nothing was billed.',
 		}),
 	);
-}
-
-/**
- * Every task id of the run goes into the execution's custom data (shown in the Executions list,
- * kept after Stop) as "item:task_id" pairs, so a stopped or crashed run loses no paid task.
- */
-function keepTaskIds(ctx: IExecuteFunctions, entries: LedgerEntry[], redactor: Redactor): void {
-	const base = `kling_${ctx.getNode().name.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 44);
-	const values: string[] = [];
-	let current = '';
-	for (const entry of entries) {
-		const pair = `${entry.itemIndex}:${entry.taskId}`;
-		if (current && current.length + 1 + pair.length > CUSTOM_DATA_VALUE_LENGTH) {
-			values.push(current);
-			current = '';
-		}
-		current = current ? `${current} ${pair}` : pair;
-	}
-	if (current) values.push(current);
-	if (values.length > CUSTOM_DATA_KEYS) {
-		const hidden = values.length - CUSTOM_DATA_KEYS + 1;
-		values.splice(
-			CUSTOM_DATA_KEYS - 1,
-			values.length,
-			`…and ${hidden} more groups: see the n8n log (info level) for every task id`,
-		);
-	}
-	try {
-		const customData = ctx.getWorkflowDataProxy(0).$execution?.customData;
-		values.forEach((value, k) => customData?.set(k ? `${base}_${k + 1}` : base, redactor.text(value)));
-	} catch {
-		// Custom data is a convenience; the info log line already holds the ids.
-	}
 }
 
 /** Without Continue On Fail the run ends with this error: it names every task of the run and its state. */

@@ -29,12 +29,14 @@ export interface RunProgress {
 
 export function runProgress(ctx: IExecuteFunctions, redactor: Redactor): RunProgress {
 	const node = ctx.getNode().name;
-	const say = (message: string) => {
-		const line = redactor.text(`Kling (CometAPI) node "${node}": ${message}`);
+	const prefix = `Kling (CometAPI) node "${node}"`;
+	const tell = (text: string) => {
+		const line = redactor.text(text);
 		ctx.logger.info(line);
 		// Manual runs only (n8n drops it otherwise); absent where n8n runs the node as an AI tool.
 		if (typeof ctx.sendMessageToUI === 'function') ctx.sendMessageToUI(line);
 	};
+	const say = (message: string) => tell(`${prefix}: ${message}`);
 	const hint = (type: NodeExecutionHint['type'], message: string) => {
 		// n8n 1.x and 2.x have it; guarded for contexts that do not (the AI-tool variant on some versions).
 		if (typeof ctx.addExecutionHints === 'function')
@@ -60,7 +62,7 @@ export function runProgress(ctx: IExecuteFunctions, redactor: Redactor): RunProg
 		},
 		stopped(ledger) {
 			const summary = ledger.summary();
-			if (summary) say(`was stopped. Tasks keep running on CometAPI: ${summary}`);
+			if (summary) tell(`${prefix} was stopped. Tasks keep running on CometAPI: ${summary}`);
 			keepTaskIds(ctx, ledger.withTasks(), redactor);
 		},
 		finished(ledger) {

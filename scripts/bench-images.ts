@@ -1,5 +1,5 @@
 /**
- * `npm run bench:images`: memory of Create Video from Image with large images, by *Create Requests
+ * `npm run bench -- --images`: memory of Create Video from Image with large images, by *Create Requests
  * at Once*. 20 input items each hold a 9.5 MB PNG (filesystem binary mode, as n8n 2.x uses by
  * default); the simulator holds every create 1.5 s after reading it, so all allowed creates are in
  * flight together. Each setting runs in a fresh Node process in n8n's real engine; the number is

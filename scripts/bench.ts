@@ -159,4 +159,7 @@ async function main() {
 	}
 }
 
-void main();
+// `npm run bench -- --images`: the memory of large images in flight, its own script.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+if (process.argv.includes('--images')) require('./bench-images');
+else void main();

@@ -62,8 +62,8 @@ export function runProgress(ctx: IExecuteFunctions, redactor: Redactor): RunProg
 		},
 		stopped(ledger) {
 			const summary = ledger.summary();
+			// The ids are in the custom data already: taskRecorded kept each one as it came.
 			if (summary) tell(`${prefix} was stopped. Tasks keep running on CometAPI: ${summary}`);
-			keepTaskIds(ctx, ledger.withTasks(), redactor);
 		},
 		finished(ledger) {
 			const entries = ledger.withTasks();

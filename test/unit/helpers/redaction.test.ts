@@ -1,4 +1,4 @@
-import { credentialSecrets, Redactor, secretForms } from '../../nodes/KlingCometApi/helpers/redaction';
+import { credentialSecrets, Redactor, secretForms } from '../../../nodes/KlingCometApi/helpers/redaction';
 
 const KEY = 'sk-live-0123456789abcdefXYZ';
 

@@ -1,7 +1,5 @@
 import { ManualExecutionCancelledError, TimeoutExecutionCancelledError } from 'n8n-workflow';
-
-import { cancellationError, pause, settleBy, throwIfAborted } from '../../nodes/KlingCometApi/helpers/cancellation';
-import { createLimiter } from '../../nodes/KlingCometApi/helpers/concurrency';
+import { cancellationError, pause, settleBy, throwIfAborted } from '../../../nodes/KlingCometApi/helpers/cancellation';
 
 describe('cancellation', () => {
 	beforeEach(() => jest.useFakeTimers({ now: 0 }));
@@ -90,37 +88,5 @@ describe('cancellation', () => {
 		await new Promise((r) => jest.requireActual<typeof import('node:timers')>('node:timers').setImmediate(r));
 		process.off('unhandledRejection', unhandled);
 		expect(unhandled).not.toHaveBeenCalled();
-	});
-});
-
-describe('createLimiter', () => {
-	it.each([
-		[0, 1],
-		[-3, 1],
-		[Number.NaN, 1],
-		[2.7, 2],
-		[3, 3],
-	])('a limit of %p runs %p at once', async (limit, expected) => {
-		const limiter = createLimiter(limit);
-		let active = 0;
-		let peak = 0;
-		await Promise.all(
-			Array.from({ length: 6 }, () =>
-				limiter.run(async () => {
-					peak = Math.max(peak, ++active);
-					await Promise.resolve();
-					await Promise.resolve();
-					active--;
-				}),
-			),
-		);
-		expect(peak).toBe(expected);
-	});
-
-	it('runs queued jobs in arrival order', async () => {
-		const limiter = createLimiter(1);
-		const order: number[] = [];
-		await Promise.all([1, 2, 3, 4].map((n) => limiter.run(async () => void order.push(n))));
-		expect(order).toEqual([1, 2, 3, 4]);
 	});
 });

@@ -1,9 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-
+import { existsSync, readFileSync } from 'node:fs';
 import type { INodeProperties } from 'n8n-workflow';
-
-import { CometApiKlingApi } from '../../credentials/CometApiKlingApi.credentials';
 import { KlingCometApi } from '../../nodes/KlingCometApi/KlingCometApi.node';
 import { KlingCometApiTrigger } from '../../nodes/KlingCometApiTrigger/KlingCometApiTrigger.node';
 
@@ -249,58 +246,5 @@ describe('node description: the contract with the editor and with workflows', ()
 		}
 		const codex = JSON.parse(readFileSync(path.join(root, 'nodes/KlingCometApi/KlingCometApi.node.json'), 'utf8'));
 		expect(codex.node).toBe('n8n-nodes-cometapi-kling.klingCometApi');
-	});
-});
-
-describe('credential', () => {
-	const credential = new CometApiKlingApi();
-	it('is cometApiKlingApi (not cometApi, which CometAPI’s own package uses) with a password key and a base URL', () => {
-		expect(credential.name).toBe('cometApiKlingApi');
-		const apiKey = credential.properties.find((p) => p.name === 'apiKey')!;
-		expect(apiKey.typeOptions).toEqual({ password: true });
-		expect(credential.properties.find((p) => p.name === 'baseUrl')!.default).toBe('https://api.cometapi.com');
-	});
-	it('has a Balance Query URL for the free balance service, defaulting to query.cometapi.com', () => {
-		const balanceUrl = credential.properties.find((p) => p.name === 'balanceUrl')!;
-		expect(balanceUrl).toMatchObject({
-			displayName: 'Balance Query URL',
-			type: 'string',
-			default: 'https://query.cometapi.com',
-		});
-		expect(balanceUrl.typeOptions).toBeUndefined();
-	});
-	it('sends a Bearer header and tests with the free model list, never a task', () => {
-		expect(credential.authenticate).toEqual({
-			type: 'generic',
-			properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } },
-		});
-		expect(credential.test.request).toMatchObject({ method: 'GET', url: '/v1/models' });
-		expect(credential.test.rules).toContainEqual({
-			type: 'responseCode',
-			properties: { value: 401, message: expect.stringMatching(/rejected the API key/) },
-		});
-	});
-});
-
-describe('package.json: what n8n’s verification checks', () => {
-	const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-	it('is a community node package with no runtime dependencies', () => {
-		expect(pkg.name).toBe('n8n-nodes-cometapi-kling');
-		expect(pkg.license).toBe('MIT');
-		expect(pkg.keywords).toContain('n8n-community-node-package');
-		expect(pkg.dependencies ?? {}).toEqual({});
-		expect(pkg.peerDependencies).toEqual({ 'n8n-workflow': '*' });
-		expect(pkg.overrides).toBeUndefined();
-		for (const script of ['prepare', 'preinstall', 'install', 'postinstall'])
-			expect(pkg.scripts[script]).toBeUndefined();
-		expect(pkg.n8n).toEqual({
-			n8nNodesApiVersion: 1,
-			strict: true,
-			credentials: ['dist/credentials/CometApiKlingApi.credentials.js'],
-			nodes: [
-				'dist/nodes/KlingCometApi/KlingCometApi.node.js',
-				'dist/nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.js',
-			],
-		});
 	});
 });

@@ -1,4 +1,4 @@
-import { describeEntry, TaskLedger } from '../../nodes/KlingCometApi/helpers/ledger';
+import { describeEntry, TaskLedger } from '../../../nodes/KlingCometApi/helpers/ledger';
 
 describe('TaskLedger', () => {
 	it('tells its listener about each new task id once, with the ledger so far', () => {

@@ -1,10 +1,9 @@
 import { pipeline, Readable } from 'node:stream';
 import { brotliCompressSync, createBrotliDecompress, createUnzip, deflateSync, gzipSync } from 'node:zlib';
-
-import { checkVideoUrl, downloadVideo } from '../../nodes/KlingCometApi/helpers/download';
-import type { DownloadOptions } from '../../nodes/KlingCometApi/helpers/download';
-import type { Scripted } from '../helpers/fake-context';
-import { fakeContext, networkError, video } from '../helpers/fake-context';
+import { checkVideoUrl, downloadVideo } from '../../../nodes/KlingCometApi/helpers/download';
+import type { DownloadOptions } from '../../../nodes/KlingCometApi/helpers/download';
+import type { Scripted } from '../../helpers/fake-context';
+import { fakeContext, networkError, video } from '../../helpers/fake-context';
 
 const URL_ = 'https://cdn.example.test/t1.mp4';
 const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({

@@ -1,6 +1,6 @@
-import { router } from '../../nodes/KlingCometApi/actions/router';
-import type { Scripted } from '../helpers/fake-context';
-import { createParameters, fakeContext, klingError, ok, task, UNIT_KEY, video } from '../helpers/fake-context';
+import { router } from '../../../nodes/KlingCometApi/actions/router';
+import type { Scripted } from '../../helpers/fake-context';
+import { createParameters, fakeContext, klingError, ok, task, UNIT_KEY, video } from '../../helpers/fake-context';
 
 beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
 afterEach(() => jest.useRealTimers());

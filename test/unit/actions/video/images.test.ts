@@ -2,16 +2,14 @@
  * Reading images from binary fields and URLs: only the header is read, the size comes from n8n's
  * metadata (or the base64 length), and a 60 MB file is refused without being read into memory.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-
 import type { IBinaryData, IExecuteFunctions } from 'n8n-workflow';
+import { checkImageInput, imageValue } from '../../../../nodes/KlingCometApi/actions/video/images';
+import { asyncRefusal } from '../../../helpers/refusal';
 
-import { checkImageInput, imageValue } from '../../nodes/KlingCometApi/actions/video/images';
-import { asyncRefusal } from '../helpers/refusal';
-
-const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'images', name));
+const fixture = (name: string) => readFileSync(path.join(__dirname, '..', '..', '..', 'fixtures', 'images', name));
 const MB = 1024 * 1024;
 
 interface Stored {

@@ -2,9 +2,8 @@
  * Image checks from the file header: real small JPG/PNG fixtures (made with ImageMagick), cut-off
  * and damaged headers, other formats, and every Kling limit at its boundary.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-
+import { readFileSync } from 'node:fs';
 import {
 	base64ByteLength,
 	base64Prefix,
@@ -13,10 +12,10 @@ import {
 	MAX_HEADER_BYTES,
 	MAX_IMAGE_BYTES,
 	parseImageHeader,
-} from '../../nodes/KlingCometApi/helpers/image';
-import { refusal } from '../helpers/refusal';
+} from '../../../nodes/KlingCometApi/helpers/image';
+import { refusal } from '../../helpers/refusal';
 
-const fixture = (name: string) => readFileSync(path.join(__dirname, '..', 'fixtures', 'images', name));
+const fixture = (name: string) => readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'images', name));
 
 describe('parseImageHeader', () => {
 	it.each([

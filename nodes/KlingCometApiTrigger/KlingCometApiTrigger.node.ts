@@ -1,13 +1,6 @@
 /**
- * Kling (CometAPI) Trigger: starts a workflow when a Kling task finishes. Its production URL is
- * what users paste into Create Video → Callback URL; CometAPI posts every status change there.
- *
- * Create Video signs that URL with the credential's key (`helpers/signing.ts`), so a callback
- * without the signature is refused before any read, and a task created with another URL cannot
- * start this one. A signed callback is still only a hint: the task is read with the credential and
- * the workflow gets what the API says; a task's status starts at most one execution per n8n
- * instance (see `claimRecent`). The video is not downloaded here, so CometAPI gets its answer
- * within seconds whatever the file size.
+ * Kling (CometAPI) Trigger: starts a workflow when a task created with its signed URL finishes;
+ * a callback is only a hint, the task is read with the credential (ARCHITECTURE.md).
  */
 import type {
 	IDataObject,

@@ -132,8 +132,9 @@ class NotUnderThisKind extends Error {
 }
 
 /**
- * Reads a task whose kind is not known (a Get Task without Task Kind, a Trigger callback): under
- * each kind's path in turn until one knows it. Reads are free; only "no such task" moves on.
+ * Reads a task whose kind is not known (Get Task with Task Kind "Auto" and no task_kind on the
+ * input item): under each kind's path in turn until one knows it. Only "no such task" moves on to
+ * the next kind; any other failure ends the search. (The Trigger reads the kind its URL signs.)
  */
 export async function readTaskOfAnyKind(
 	ctx: ApiContext,

@@ -1,6 +1,7 @@
 /**
- * What a failure means for the money: may a create be sent again, is its outcome unknown, may a
- * read be repeated. Every retry decision in the node comes from here.
+ * What a failure of a CometAPI request means for the money: may a create be sent again, is its
+ * outcome unknown, may a read be repeated. Downloads from the CDN have their own rule
+ * (helpers/download.ts); the balance query is one request, never repeated (transport/balance.ts).
  */
 import { isTransientNotSent } from './network';
 import type { ApiFailure } from './response';

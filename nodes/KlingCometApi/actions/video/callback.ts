@@ -1,21 +1,6 @@
 /**
- * Wait Mode "Pause Until Callback": the execution is saved as waiting (no memory, no worker slot,
- * survives a restart) and CometAPI's `callback_url` posts resume it.
- *
- * How it works, and why:
- * - Each task is created with `callback_url` = the execution's resume URL + `/<node id>`, the
- *   webhook n8n routes to this node's `webhook()` while the execution waits.
- * - `webhook()` cannot see what execute() returned, only the node's input items. So before
- *   pausing, each input item gets a `kling_pending_task` field (in place: n8n stores the items
- *   with the waiting execution, on every supported version). It holds the item's task id, and is
- *   also what the wait limit hands on: the items pass through unchanged, so downstream can still
- *   collect every task with Get Task.
- * - A callback is a hint: `webhook()` reads the tasks with the credential and resumes only when
- *   every task has finished, answering every other callback without resuming. n8n saves nothing
- *   between callbacks, so it reads the named task, then the others in random order, stopping at
- *   the first unfinished one; tasks this n8n instance already read as finished are not read again.
- * - On resume the node runs again (its `execute()`), with the finished tasks as input items, so
- *   downloads, errors and Continue On Fail behave exactly as with "Wait Until Done".
+ * Wait Mode "Pause Until Callback": the execution waits saved (no memory, no slot) and CometAPI's
+ * signed callbacks resume it once every task has finished (how and why: ARCHITECTURE.md).
  */
 import type {
 	IDataObject,

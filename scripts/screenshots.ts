@@ -1,5 +1,6 @@
 /**
- * `npm run screenshots`: the node's panels in a real editor, saved to docs/ for the README.
+ * `npm run screenshots`: the node's panels in a real editor, saved to docs/ for the README, and
+ * two panels after a run by hand (a task returned immediately; an execution paused until callback).
  * Needs Debian's chromium (apt-get install chromium). The only command that writes docs/*.png.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,18 @@ async function main() {
 			await editor.page.screenshot({ path: path.join(docs, file) });
 			console.log(`docs/${file}`);
 		}
+		// A run by hand, as a user starts it: the hint over the output names the task left running.
+		await editor.runWorkflow('klingCreateThenGet1', { until: 'done', timeoutMs: 180_000 });
+		await editor.openNodeHere('Start video');
+		await editor.page.locator('[data-test-id="ndv"] [data-test-id="node-hint"]').first().waitFor();
+		await editor.page.screenshot({ path: path.join(docs, 'run-return-immediately.png') });
+		console.log('docs/run-return-immediately.png');
+		// Pause Until Callback: the node's panel shows "Waiting for input" under the pause hint.
+		await editor.runWorkflow('klingPauseUntilCb1', { until: 'waiting', timeoutMs: 180_000 });
+		await editor.openNodeHere('Create videos');
+		await editor.page.locator('[data-test-id="ndv"] [data-test-id="node-hint"]').first().waitFor();
+		await editor.page.screenshot({ path: path.join(docs, 'run-pause-waiting.png') });
+		console.log('docs/run-pause-waiting.png');
 	} finally {
 		await editor.close();
 		await env.stop();

@@ -1,7 +1,9 @@
 /**
  * A real browser on the editor that `npm run dev` sets up: each operation shows the right
- * parameters (current release), and the node panel's search finds both nodes (every tested release).
- * Read-only: the README's screenshots come from `npm run screenshots`.
+ * parameters, and a run started with "Execute workflow" shows the task ids in the browser console
+ * and n8n's hints over the output (current release); the node panel's search finds both nodes
+ * (every tested release).
+ * Writes nothing to docs/: the README's screenshots come from `npm run screenshots`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +88,55 @@ describe(`the node's panel in the n8n ${N8N_VERSIONS.current} editor (real brows
 			expect(labels).toContain(label);
 		expect(labels).not.toContain('Image URL');
 		expect(labels).not.toContain('Task ID');
+	});
+
+	// What a user running by hand sees (issue 16): the task ids and status changes in the browser
+	// console (the node's sendMessageToUI lines) and n8n's execution hints over the output.
+	it('a manual run of "Return Task Immediately" names the task in the console and in a hint over the output', async () => {
+		const seen = editor().consoleMessages.length;
+		await editor().runWorkflow('klingCreateThenGet1', { until: 'done', timeoutMs: 180_000 });
+		const lines = editor().consoleMessages.slice(seen);
+		const created = lines.find((line) => line.includes('node "Start video": item 0 has task'));
+		expect(created).toBeDefined();
+		const taskId = /has task (\S+) \(submitted\)/.exec(created!)?.[1];
+		expect(taskId).toBeTruthy();
+		// The Get Task node after it follows the same task to the end, each status on its own line.
+		expect(lines.some((line) => line.includes(`node "Collect video": item 0, task ${taskId} is succeed`))).toBe(true);
+
+		await editor().openNodeHere('Start video');
+		const hints = (await editor().outputHints()).join('\n');
+		expect(hints).toContain('Still running on CometAPI, not waited for');
+		expect(hints).toContain(`task ${taskId}`);
+		expect(hints).toContain('Get Task');
+		await editor().closeNode();
+	});
+
+	it('a manual run of "Pause Until Callback" names every task in the console and shows the pause hint while waiting', async () => {
+		const seen = editor().consoleMessages.length;
+		await editor().runWorkflow('klingPauseUntilCb1', { until: 'waiting', timeoutMs: 180_000 });
+		const lines = editor().consoleMessages.slice(seen);
+		// The example creates three videos, one task per item, then pauses.
+		const taskIds = [0, 1, 2].map((item) => {
+			const line = lines.find((text) => text.includes(`node "Create videos": item ${item} has task`));
+			expect(line).toBeDefined();
+			return /has task (\S+)/.exec(line!)![1];
+		});
+		expect(new Set(taskIds).size).toBe(3);
+		const pausing = lines.find((line) =>
+			line.includes('node "Create videos": pausing the execution until CometAPI calls back'),
+		);
+		expect(pausing).toBeDefined();
+		for (const taskId of taskIds) expect(pausing).toContain(taskId);
+
+		// n8n shows the node's hints while it waits, over its "Waiting for input" output.
+		await editor().openNodeHere('Create videos');
+		const hints = (await editor().outputHints()).join('\n');
+		expect(hints).toContain('Paused until CometAPI calls back');
+		for (const taskId of taskIds) expect(hints).toContain(taskId);
+		await expect(
+			editor().page.locator('[data-test-id="ndv"] [data-test-id="output-panel"]').innerText(),
+		).resolves.toContain('Waiting for input');
+		await editor().closeNode();
 	});
 });
 

@@ -36,6 +36,9 @@ module.exports = {
 	...(chosen.length === 1 ? project(chosen[0]) : { projects: chosen.map(project) }),
 	maxWorkers,
 	testTimeout: Math.max(...chosen.map((name) => TIMEOUTS[name])),
+	// A handle leaked on a failure path (a server, a child process) must end the real-n8n run with its
+	// failures, not keep jest waiting until CI's time limit.
+	forceExit: maxWorkers === 1,
 	// Only with --coverage (`npm run test:unit -- --coverage`).
 	collectCoverageFrom: ['nodes/**/*.ts', 'credentials/**/*.ts'],
 	coverageReporters: ['text-summary', 'html'],

@@ -45,39 +45,48 @@ export async function startDevEnvironment(
 		taskMs: Number(process.env.SIM_TASK_MS || 15_000),
 		submittedMs: 3000,
 	});
-	const n8n = new N8nInstance(await provisionN8n(options.version ?? N8N_VERSIONS.current, log), {
-		userFolder: options.userFolder,
-		customExtensions: path.join(ROOT, 'dist'),
-		// Reload the node when dist/ changes.
-		env: { N8N_DEV_RELOAD: 'true' },
-	});
-	if (options.examples !== false) {
-		await n8n.importCredentials([
-			{
-				...DEV_CREDENTIAL,
-				type: 'cometApiKlingApi',
-				data: { apiKey: sim.apiKey, baseUrl: sim.url, balanceUrl: sim.quotaUrl },
+	// If n8n does not come up, the simulator must not outlive the attempt (it would keep jest alive).
+	let n8n: N8nInstance | undefined;
+	try {
+		const instance = new N8nInstance(await provisionN8n(options.version ?? N8N_VERSIONS.current, log), {
+			userFolder: options.userFolder,
+			customExtensions: path.join(ROOT, 'dist'),
+			// Reload the node when dist/ changes.
+			env: { N8N_DEV_RELOAD: 'true' },
+		});
+		n8n = instance;
+		if (options.examples !== false) {
+			await instance.importCredentials([
+				{
+					...DEV_CREDENTIAL,
+					type: 'cometApiKlingApi',
+					data: { apiKey: sim.apiKey, baseUrl: sim.url, balanceUrl: sim.quotaUrl },
+				},
+			]);
+			const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
+			await instance.importWorkflows(
+				examples.map((file) => {
+					const wf = readExample(file);
+					for (const node of wf.nodes)
+						if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
+					return wf;
+				}),
+			);
+		}
+		const url = await instance.start(options.port, options.n8nLog);
+		await instance.setupOwnerAndLogin();
+		return {
+			n8n: instance,
+			sim,
+			url,
+			stop: async () => {
+				await instance.stop();
+				await sim.close();
 			},
-		]);
-		const examples = readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.json'));
-		await n8n.importWorkflows(
-			examples.map((file) => {
-				const wf = readExample(file);
-				for (const node of wf.nodes)
-					if (node.credentials?.cometApiKlingApi) node.credentials.cometApiKlingApi = DEV_CREDENTIAL;
-				return wf;
-			}),
-		);
+		};
+	} catch (error) {
+		await n8n?.stop();
+		await sim.close();
+		throw error;
 	}
-	const url = await n8n.start(options.port, options.n8nLog);
-	await n8n.setupOwnerAndLogin();
-	return {
-		n8n,
-		sim,
-		url,
-		stop: async () => {
-			await n8n.stop();
-			await sim.close();
-		},
-	};
 }

@@ -82,7 +82,12 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 	const nodeMajor = nodeMajorFor(version);
 	const nodeBinary = nodeMajor ? await provisionNode(nodeMajor, log) : process.execPath;
 	const install = { version, dir, n8nScript, nodeBinary };
-	if (existsSync(path.join(dir, '.done')) && existsSync(n8nScript)) return install;
+	if (existsSync(path.join(dir, '.done')) && existsSync(n8nScript)) {
+		if (await nativeModulesLoad(install)) return install;
+		// An earlier provisioning wrote .done without building them (see buildNativeModules): build now.
+		await buildNativeModules(install, nodeMajor, log);
+		return install;
+	}
 
 	log(
 		`installing n8n ${version} into ${dir} (first time only: about 6 minutes, 2.8 GB on disk and about 1 GB more in npm's cache) ...`,
@@ -100,17 +105,41 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 		label: `npm install n8n@${version}`,
 	});
 
-	log(`building n8n ${version}'s native modules (sqlite3, isolated-vm) for Node ${nodeMajor ?? process.version} ...`);
-	const env = { ...process.env };
-	const args = ['rebuild', 'sqlite3', 'isolated-vm'];
-	if (nodeMajor) {
-		// Without --nodedir, node-gyp builds against the machine's Node 20 headers.
-		const nodeDir = path.resolve(path.dirname(nodeBinary), '..');
-		env.PATH = `${path.dirname(nodeBinary)}:${env.PATH}`;
-		args.push(`--nodedir=${nodeDir}`);
-	}
-	await run('npm', args, { cwd: dir, env, log, label: 'npm rebuild' });
+	await buildNativeModules(install, nodeMajor, log);
 	writeFileSync(path.join(dir, '.done'), new Date().toISOString());
 	log(`n8n ${version} is ready`);
 	return install;
+}
+
+/** Whether n8n's own Node loads sqlite3 and isolated-vm from the install folder. */
+async function nativeModulesLoad(install: N8nInstall): Promise<boolean> {
+	try {
+		await run(install.nodeBinary, ['-e', "require('sqlite3'); require('isolated-vm')"], { cwd: install.dir });
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+async function buildNativeModules(install: N8nInstall, nodeMajor: 22 | 24 | undefined, log: Log): Promise<void> {
+	log(
+		`building n8n ${install.version}'s native modules (sqlite3, isolated-vm) for Node ${nodeMajor ?? process.version} ...`,
+	);
+	// Under `npm run`, npm hands its config to children as npm_config_* variables, among them this
+	// project's ignore-scripts=true (.npmrc): `npm rebuild` would then build nothing and succeed.
+	const env: NodeJS.ProcessEnv = {};
+	for (const [name, value] of Object.entries(process.env)) if (!/^npm_/i.test(name)) env[name] = value;
+	env.npm_config_ignore_scripts = 'false';
+	const args = ['rebuild', 'sqlite3', 'isolated-vm'];
+	if (nodeMajor) {
+		// Without --nodedir, node-gyp builds against the machine's Node 20 headers.
+		const nodeDir = path.resolve(path.dirname(install.nodeBinary), '..');
+		env.PATH = `${path.dirname(install.nodeBinary)}:${env.PATH}`;
+		args.push(`--nodedir=${nodeDir}`);
+	}
+	await run('npm', args, { cwd: install.dir, env, log, label: 'npm rebuild' });
+	if (!(await nativeModulesLoad(install)))
+		throw new Error(
+			`n8n ${install.version}: sqlite3 or isolated-vm still does not load after npm rebuild in ${install.dir}`,
+		);
 }

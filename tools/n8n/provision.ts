@@ -111,10 +111,16 @@ export async function provisionN8n(version: string, log: Log = defaultLog): Prom
 	return install;
 }
 
-/** Whether n8n's own Node loads sqlite3 and isolated-vm from the install folder. */
+/** Loads sqlite3, and isolated-vm where the release has it (2.8 does not), with n8n's own Node. */
+const LOAD_NATIVE_MODULES = `
+require('sqlite3');
+let vm;
+try { vm = require.resolve('isolated-vm'); } catch {}
+if (vm) require(vm);`;
+
 async function nativeModulesLoad(install: N8nInstall): Promise<boolean> {
 	try {
-		await run(install.nodeBinary, ['-e', "require('sqlite3'); require('isolated-vm')"], { cwd: install.dir });
+		await run(install.nodeBinary, ['-e', LOAD_NATIVE_MODULES], { cwd: install.dir });
 		return true;
 	} catch {
 		return false;

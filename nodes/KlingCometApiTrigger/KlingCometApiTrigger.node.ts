@@ -13,6 +13,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { firstVideoUrl } from '../KlingCometApi/actions/video/wait';
+import { ExpiringKeys } from '../KlingCometApi/helpers/expiring-keys';
 import { isFinalStatus } from '../KlingCometApi/helpers/polling';
 import { ReadThrottle } from '../KlingCometApi/helpers/read-throttle';
 import { credentialSecrets, Redactor } from '../KlingCometApi/helpers/redaction';
@@ -45,38 +46,14 @@ const CALLBACK_WEBHOOKS: IWebhookDescription[] = [
  * runs. Static data is a best-effort backup across restarts: each webhook call loads its own copy
  * and n8n saves each execution's copy, so overlapping executions drop each other's records.
  */
-const recentlyEmitted = new Map<string, number>();
-const RECENT_MS = 24 * 60 * 60_000;
-const RECENT_KEPT = 50_000;
+const recentlyEmitted = new ExpiringKeys(24 * 60 * 60_000, 50_000);
 
 /** Task ids CometAPI did not know, remembered so that repeating one costs no read. */
-const unknownTasks = new Map<string, number>();
-const UNKNOWN_MS = 10 * 60_000;
-const UNKNOWN_KEPT = 10_000;
-
-function rememberUnknown(key: string, now = Date.now()): void {
-	for (const [old, expires] of unknownTasks) {
-		if (expires > now && unknownTasks.size < UNKNOWN_KEPT) break;
-		unknownTasks.delete(old);
-	}
-	unknownTasks.set(key, now + UNKNOWN_MS);
-}
-const isKnownUnknown = (key: string) => (unknownTasks.get(key) ?? 0) > Date.now();
+const unknownTasks = new ExpiringKeys(10 * 60_000, 10_000);
 
 /** False "finished" claims for a running task cost about one read per 5 s, however many arrive. */
 type Read = { answer: Awaited<ReturnType<typeof klingRequest>>; kind: TaskKind };
 const reads = new ReadThrottle<Read>(5_000, (read) => !read.answer.ok || isFinalStatus(read.answer.data.task_status));
-
-/** True the first time a key is claimed within RECENT_MS in this n8n instance. */
-function claimRecent(key: string, now = Date.now()): boolean {
-	for (const [old, expires] of recentlyEmitted) {
-		if (expires > now && recentlyEmitted.size < RECENT_KEPT) break;
-		recentlyEmitted.delete(old);
-	}
-	if (recentlyEmitted.has(key)) return false;
-	recentlyEmitted.set(key, now + RECENT_MS);
-	return true;
-}
 
 export class KlingCometApiTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -199,7 +176,7 @@ async function onCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData>
 		});
 	}
 	const scope = `${ctx.getWorkflow().id}/${ctx.getNode().id}/${hint.taskId}`;
-	if (isKnownUnknown(scope)) return ignore('unknown task');
+	if (unknownTasks.has(scope)) return ignore('unknown task');
 
 	// A signed URL names the task's kind; an unsigned callback does not, so each kind is tried.
 	const kinds = signature.ok ? [signature.kind] : TASK_KINDS;
@@ -229,7 +206,7 @@ async function onCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData>
 			return respond(ctx, { status: 503, body: { received: true, started: false, reason: 'could not read the task' } });
 		}
 		// CometAPI does not know this task for this credential: a spoof, or another account's task.
-		rememberUnknown(scope);
+		unknownTasks.add(scope);
 		ctx.logger.info(redactor.text(`Kling (CometAPI) Trigger: ignored a callback for unknown task ${hint.taskId}`));
 		return ignore('unknown task');
 	}
@@ -238,7 +215,7 @@ async function onCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseData>
 
 	const key = `${task.task_id}:${task.task_status}`;
 	const emitted = emittedStore(ctx);
-	if (emitted[key] || !claimRecent(`${ctx.getWorkflow().id}/${ctx.getNode().id}/${key}`)) {
+	if (emitted[key] || !recentlyEmitted.claim(`${ctx.getWorkflow().id}/${ctx.getNode().id}/${key}`)) {
 		return ignore('already started a workflow for this');
 	}
 	emitted[key] = Date.now();

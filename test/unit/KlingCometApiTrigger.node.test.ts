@@ -285,3 +285,202 @@ describe('Kling (CometAPI) Trigger', () => {
 		expect(webhook.responseData).toBe('');
 	});
 });
+
+describe('Kling (CometAPI) Trigger: what each answer says', () => {
+	const finished = { task_id: 't1', task_status: 'succeed' };
+	const bodyOf = async (started: {
+		hook: ReturnType<typeof fakeWebhook>;
+		answer: ReturnType<typeof trigger.webhook>;
+	}) => {
+		const result = await started.answer;
+		return (
+			result.webhookResponse ?? { status: started.hook.answered.status, ...(started.hook.answered.body as object) }
+		);
+	};
+
+	it('the parameters saved workflows depend on: names, values, defaults, the webhook and the credential', () => {
+		const { description } = trigger.description as { description: string } & typeof trigger.description;
+		expect(trigger.description).toMatchObject({
+			displayName: 'Kling (CometAPI) Trigger',
+			name: 'klingCometApiTrigger',
+			icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
+			group: ['trigger'],
+			version: 1,
+			defaults: { name: 'Kling (CometAPI) Trigger' },
+			inputs: [],
+			outputs: ['main'],
+			credentials: [{ name: 'cometApiKlingApi', required: true }],
+			webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'kling' }],
+		});
+		expect(description).toMatch(/Kling.*CometAPI/);
+		const [notice, events, options] = trigger.description.properties;
+		expect(notice).toMatchObject({ name: 'notice', type: 'notice', default: '' });
+		expect(notice.displayName).toMatch(/Callback URL.*same credential/s);
+		expect(events).toMatchObject({ displayName: 'Trigger On', name: 'events', type: 'options', default: 'finished' });
+		expect(events.options).toEqual([
+			{ name: 'Task Finished', value: 'finished', description: 'Once per task, when it succeeds or fails' },
+			{ name: 'Task Succeeded', value: 'succeed', description: 'Once per task that has a video' },
+			{ name: 'Task Failed', value: 'failed', description: 'Once per task that failed' },
+			{
+				name: 'Any Status Change',
+				value: 'any',
+				description: 'Once per task and status: submitted, processing, succeed, failed',
+			},
+		]);
+		expect(options).toMatchObject({
+			displayName: 'Options',
+			name: 'options',
+			type: 'collection',
+			placeholder: 'Add Option',
+			default: {},
+			options: [{ displayName: 'Accept Unsigned Callbacks', name: 'acceptUnsigned', type: 'boolean', default: false }],
+		});
+		expect((options.options![0] as { description: string }).description).toMatch(/HTTP Request.*your key/s);
+		for (const value of ['finished', 'succeed', 'failed', 'any'])
+			expect(trigger.description.subtitle).toContain(`${value}: "`);
+	});
+
+	it('starting a run answers {received, started: true} and hands on the task read', async () => {
+		const result = await triggerNode()(finished, [ok(task('succeed'))]).answer;
+		expect(result.webhookResponse).toEqual({ received: true, started: true });
+		expect(result.workflowData).toHaveLength(1);
+	});
+
+	it.each([
+		['not a Kling task', { hello: 'world' }, []],
+		['not finished yet', { task_id: 't1', task_status: 'processing' }, []],
+		['status not wanted', finished, [ok(task('succeed', { task_status: 5 }))]],
+	])('answers 200 "%s" without starting a run', async (reason, body, api) => {
+		const started = triggerNode()(body, api as Scripted[]);
+		expect(await bodyOf(started)).toEqual({ received: true, started: false, reason });
+	});
+
+	it('"Task Succeeded" and "Task Failed" each start a run for their own status', async () => {
+		expect((await triggerNode('succeed')(finished, [ok(task('succeed'))]).answer).workflowData).toHaveLength(1);
+		const failed = await triggerNode('failed')({ task_id: 't1', task_status: 'failed' }, [ok(task('failed'))]).answer;
+		expect(failed.workflowData![0][0].json).toMatchObject({ task_status: 'failed' });
+	});
+
+	it('says "already started" for a repeat, and survives static data that is not an object', async () => {
+		const staticData: IDataObject = { emitted: 'garbage' };
+		const call = triggerNode('finished', staticData);
+		expect((await call(finished, [ok(task('succeed'))]).answer).workflowData).toHaveLength(1);
+		expect(staticData.emitted).toEqual({ 't1:succeed': expect.any(Number) });
+		expect(await bodyOf(call(finished, [ok(task('succeed'))]))).toEqual({
+			received: true,
+			started: false,
+			reason: 'already started a workflow for this',
+		});
+	});
+
+	it('keeps the newest 2000 emitted statuses in static data', async () => {
+		const emitted: Record<string, number> = {};
+		for (let i = 0; i < 2000; i++) emitted[`old-${i}:succeed`] = i;
+		const staticData: IDataObject = { emitted };
+		expect(
+			(await triggerNode('finished', staticData)(finished, [ok(task('succeed'))]).answer).workflowData,
+		).toHaveLength(1);
+		const kept = Object.keys(staticData.emitted as IDataObject);
+		expect(kept).toHaveLength(2000);
+		expect(kept[0]).toBe('old-1:succeed');
+		expect(kept[kept.length - 1]).toBe('t1:succeed');
+	});
+
+	it('a credential it cannot use: 200 "the credential is not usable", nothing read', async () => {
+		const hook = fakeWebhook({
+			body: finished,
+			api: [ok(task('succeed'))],
+			parameters: { events: 'finished' },
+			query: signedQuery(),
+			path: TRIGGER_PATH,
+			workflowId: `wf-${++workflowCounter}`,
+			credentials: { apiKey: '', baseUrl: 'https://api.cometapi.com' },
+		});
+		expect(await bodyOf({ hook, answer: trigger.webhook.call(hook.ctx) })).toEqual({
+			received: true,
+			started: false,
+			reason: 'the credential is not usable',
+		});
+		expect(hook.requests).toHaveLength(0);
+	});
+
+	it('an error of its own: 503 "try again later", logged without the key', async () => {
+		const hook = fakeWebhook({
+			body: finished,
+			api: [],
+			parameters: { events: 'finished' },
+			query: signedQuery(),
+			path: TRIGGER_PATH,
+		});
+		(hook.ctx as unknown as { getCredentials: () => Promise<never> }).getCredentials = async () => {
+			throw new Error('credentials store unavailable');
+		};
+		expect(await trigger.webhook.call(hook.ctx)).toEqual({ noWebhookResponse: true });
+		expect(hook.answered).toEqual({ status: 503, body: { received: true, started: false, reason: 'try again later' } });
+		expect(hook.logs).toEqual([
+			{ level: 'warn', message: 'Kling (CometAPI) Trigger: callback not handled: credentials store unavailable' },
+		]);
+	});
+
+	it('a bad signature is refused even with Accept Unsigned Callbacks on, and the 403 says why', async () => {
+		const started = triggerNode()(finished, [ok(task('succeed'))], {
+			query: { kling_kind: 'text2video', kling_sig: 'x'.repeat(32) },
+			parameters: { 'options.acceptUnsigned': true },
+		});
+		expect(await bodyOf(started)).toEqual({
+			status: 403,
+			received: true,
+			started: false,
+			reason:
+				'bad signature callback: only tasks created by Kling (CometAPI) → Create Video with this URL start this workflow',
+		});
+		expect(started.hook.requests).toHaveLength(0);
+	});
+
+	it('reads the task with GET under the signed kind, and logs an unknown one (without the key)', async () => {
+		const started = triggerNode()({ task_id: 'gone', task_status: 'succeed' }, [
+			klingError(404, 1203, 'task not found'),
+		]);
+		await started.answer;
+		expect(started.hook.apiRequests().map((r) => r.method)).toEqual(['GET']);
+		expect(started.hook.logs).toContainEqual({
+			level: 'info',
+			message: 'Kling (CometAPI) Trigger: ignored a callback for unknown task gone',
+		});
+	});
+
+	it('the 503 answers say which: "could not read the task", "not confirmed yet"', async () => {
+		const call = triggerNode();
+		expect(await bodyOf(call(finished, [klingError(503, 5001, 'maintenance')]))).toEqual({
+			status: 503,
+			received: true,
+			started: false,
+			reason: 'could not read the task',
+		});
+		await call(finished, [ok(task('processing'))]).answer;
+		expect(await bodyOf(call(finished, [ok(task('processing'))]))).toEqual({
+			status: 503,
+			received: true,
+			started: false,
+			reason: 'not confirmed yet',
+		});
+	});
+
+	it('an unknown task is read again once 10 minutes have passed', async () => {
+		const call = triggerNode();
+		const start = Date.now();
+		const clock = jest.spyOn(Date, 'now').mockReturnValue(start);
+		try {
+			await call({ task_id: 'late', task_status: 'succeed' }, [klingError(404, 1203, 'task not found')]).answer;
+			clock.mockReturnValue(start + 10 * 60_000 - 1);
+			const soon = call({ task_id: 'late', task_status: 'succeed' }, []);
+			expect((await soon.answer).webhookResponse).toMatchObject({ reason: 'unknown task' });
+			expect(soon.hook.requests).toHaveLength(0);
+			clock.mockReturnValue(start + 10 * 60_000);
+			const later = call({ task_id: 'late', task_status: 'succeed' }, [ok(task('succeed', { task_id: 'late' }))]);
+			expect((await later.answer).workflowData).toHaveLength(1);
+		} finally {
+			clock.mockRestore();
+		}
+	});
+});

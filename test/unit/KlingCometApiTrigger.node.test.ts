@@ -299,8 +299,10 @@ describe('Kling (CometAPI) Trigger: what each answer says', () => {
 	};
 
 	it('the parameters saved workflows depend on: names, values, defaults, the webhook and the credential', () => {
-		const { description } = trigger.description as { description: string } & typeof trigger.description;
-		expect(trigger.description).toMatchObject({
+		// A node built here, not at import: Stryker's per-test coverage does not see work done while collecting.
+		const node = new KlingCometApiTrigger();
+		const { description } = node.description as { description: string } & typeof node.description;
+		expect(node.description).toMatchObject({
 			displayName: 'Kling (CometAPI) Trigger',
 			name: 'klingCometApiTrigger',
 			icon: { light: 'file:kling.svg', dark: 'file:kling.dark.svg' },
@@ -313,7 +315,7 @@ describe('Kling (CometAPI) Trigger: what each answer says', () => {
 			webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'kling' }],
 		});
 		expect(description).toMatch(/Kling.*CometAPI/);
-		const [notice, events, options] = trigger.description.properties;
+		const [notice, events, options] = node.description.properties;
 		expect(notice).toMatchObject({ name: 'notice', type: 'notice', default: '' });
 		expect(notice.displayName).toMatch(/Callback URL.*same credential/s);
 		expect(events).toMatchObject({ displayName: 'Trigger On', name: 'events', type: 'options', default: 'finished' });
@@ -337,7 +339,7 @@ describe('Kling (CometAPI) Trigger: what each answer says', () => {
 		});
 		expect((options.options![0] as { description: string }).description).toMatch(/HTTP Request.*your key/s);
 		for (const value of ['finished', 'succeed', 'failed', 'any'])
-			expect(trigger.description.subtitle).toContain(`${value}: "`);
+			expect(node.description.subtitle).toContain(`${value}: "`);
 	});
 
 	it('starting a run answers {received, started: true} and hands on the task read', async () => {
@@ -353,6 +355,23 @@ describe('Kling (CometAPI) Trigger: what each answer says', () => {
 	])('answers 200 "%s" without starting a run', async (reason, body, api) => {
 		const started = triggerNode()(body, api as Scripted[]);
 		expect(await bodyOf(started)).toEqual({ received: true, started: false, reason });
+	});
+
+	it('"Any Status Change" still wants a status that is text', async () => {
+		const started = triggerNode('any')(finished, [ok(task('succeed', { task_status: 5 }))]);
+		expect(await bodyOf(started)).toEqual({ received: true, started: false, reason: 'status not wanted' });
+	});
+
+	it('checks the signature against the request URL when n8n gives no originalUrl', async () => {
+		const hook = fakeWebhook({
+			body: finished,
+			api: [ok(task('succeed'))],
+			parameters: { events: 'finished' },
+			query: signedQuery(),
+			workflowId: `wf-${++workflowCounter}`,
+		});
+		(hook.ctx as unknown as { getRequestObject: () => object }).getRequestObject = () => ({ url: TRIGGER_PATH });
+		expect((await trigger.webhook.call(hook.ctx)).workflowData).toHaveLength(1);
 	});
 
 	it('"Task Succeeded" and "Task Failed" each start a run for their own status', async () => {

@@ -17,11 +17,13 @@ const FLOOR = 85;
 const GUARDED = [
 	'nodes/KlingCometApi/actions/router.ts',
 	'nodes/KlingCometApi/actions/video/callback.ts',
+	'nodes/KlingCometApi/helpers/balance.ts',
 	'nodes/KlingCometApi/helpers/ledger.ts',
 	'nodes/KlingCometApi/helpers/redaction.ts',
 	'nodes/KlingCometApi/helpers/retry.ts',
 	'nodes/KlingCometApi/helpers/download.ts',
 	'nodes/KlingCometApi/helpers/signing.ts',
+	'nodes/KlingCometApi/transport/balance.ts',
 	'nodes/KlingCometApi/transport/verdicts.ts',
 	'nodes/KlingCometApiTrigger/KlingCometApiTrigger.node.ts',
 ];

@@ -221,3 +221,37 @@ export const createParameters = (extra: Record<string, unknown> = {}): IDataObje
 	waitMode: 'none',
 	...(extra as IDataObject),
 });
+
+/** The balance query's answer documented at apidoc.cometapi.com/tools/balance-api. */
+export const DOCUMENTED_QUOTA = {
+	username: 'example_user',
+	total_quota: 2105.234088,
+	total_used_quota: 21.065912,
+	request_count: 1221,
+	keys: [
+		{ name: 'tts_test', remain_quota: 8.93872, used_quota: 2.099206 },
+		{ name: 'test_key', remain_quota: 999999999, used_quota: -1 },
+	],
+};
+export const UNIT_QUOTA_URL = 'https://quota.example.test';
+
+/**
+ * A fake context (the credential with a Balance Query URL) whose plain httpRequest, the balance
+ * query, answers from `quota` in order, as text; `quotaRequests` records what was asked.
+ */
+export function withQuota(quota: Scripted[], options: FakeOptions = {}) {
+	const fake = fakeContext({
+		credentials: { apiKey: UNIT_KEY, baseUrl: UNIT_BASE_URL, balanceUrl: UNIT_QUOTA_URL },
+		...options,
+	});
+	const seen: IHttpRequestOptions[] = [];
+	(fake.ctx.helpers as unknown as IDataObject).httpRequest = async (request: IHttpRequestOptions) => {
+		seen.push(request);
+		const scripted = quota[Math.min(seen.length - 1, quota.length - 1)];
+		if (scripted instanceof Error) throw scripted;
+		if (scripted === 'hang' || !scripted) throw new Error('not scripted');
+		const body = typeof scripted.body === 'string' ? scripted.body : JSON.stringify(scripted.body);
+		return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body };
+	};
+	return { ...fake, quotaRequests: seen };
+}

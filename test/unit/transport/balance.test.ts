@@ -1,4 +1,3 @@
-import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { queryDate } from '../../../nodes/KlingCometApi/actions/account/balance.operation';
 import {
 	checkBalanceUrl,
@@ -8,37 +7,18 @@ import {
 	parseQuotaAnswer,
 	readBalance,
 } from '../../../nodes/KlingCometApi/transport/balance';
-import type { Scripted } from '../../helpers/fake-context';
-import { fakeContext, networkError, UNIT_BASE_URL, UNIT_KEY } from '../../helpers/fake-context';
+import {
+	DOCUMENTED_QUOTA,
+	networkError,
+	UNIT_BASE_URL,
+	UNIT_KEY,
+	UNIT_QUOTA_URL,
+	withQuota,
+} from '../../helpers/fake-context';
 
-/** The answer documented at apidoc.cometapi.com/tools/balance-api. */
-const DOCUMENTED = {
-	username: 'example_user',
-	total_quota: 2105.234088,
-	total_used_quota: 21.065912,
-	request_count: 1221,
-	keys: [
-		{ name: 'tts_test', remain_quota: 8.93872, used_quota: 2.099206 },
-		{ name: 'test_key', remain_quota: 999999999, used_quota: -1 },
-	],
-};
-const QUOTA_URL = 'https://quota.example.test';
+const QUOTA_URL = UNIT_QUOTA_URL;
+const DOCUMENTED = DOCUMENTED_QUOTA;
 const credentials = { apiKey: UNIT_KEY, baseUrl: UNIT_BASE_URL, balanceUrl: QUOTA_URL };
-
-/** A fake context whose plain httpRequest (the balance query) answers from `quota`, as text. */
-function withQuota(quota: Scripted[], options: Parameters<typeof fakeContext>[0] = {}) {
-	const fake = fakeContext({ credentials, ...options });
-	const seen: IHttpRequestOptions[] = [];
-	(fake.ctx.helpers as unknown as IDataObject).httpRequest = async (request: IHttpRequestOptions) => {
-		seen.push(request);
-		const scripted = quota[Math.min(seen.length - 1, quota.length - 1)];
-		if (scripted instanceof Error) throw scripted;
-		if (scripted === 'hang' || !scripted) throw new Error('not scripted');
-		const body = typeof scripted.body === 'string' ? scripted.body : JSON.stringify(scripted.body);
-		return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body };
-	};
-	return { ...fake, quotaRequests: seen };
-}
 
 describe('parseQuotaAnswer: the balance query answer', () => {
 	it('the documented answer: total_quota is the balance, the rest is kept as given', () => {

@@ -1,36 +1,7 @@
-import type { IDataObject, IHttpRequestOptions } from 'n8n-workflow';
 import { router } from '../../../../nodes/KlingCometApi/actions/router';
-import type { Scripted } from '../../../helpers/fake-context';
-import { createParameters, fakeContext, ok, task, UNIT_BASE_URL, UNIT_KEY } from '../../../helpers/fake-context';
+import { createParameters, DOCUMENTED_QUOTA, fakeContext, ok, task, withQuota } from '../../../helpers/fake-context';
 
-/** The answer documented at apidoc.cometapi.com/tools/balance-api. */
-const DOCUMENTED = {
-	username: 'example_user',
-	total_quota: 2105.234088,
-	total_used_quota: 21.065912,
-	request_count: 1221,
-	keys: [
-		{ name: 'tts_test', remain_quota: 8.93872, used_quota: 2.099206 },
-		{ name: 'test_key', remain_quota: 999999999, used_quota: -1 },
-	],
-};
-const QUOTA_URL = 'https://quota.example.test';
-const credentials = { apiKey: UNIT_KEY, baseUrl: UNIT_BASE_URL, balanceUrl: QUOTA_URL };
-
-/** A fake context whose plain httpRequest (the balance query) answers from `quota`, as text. */
-function withQuota(quota: Scripted[], options: Parameters<typeof fakeContext>[0] = {}) {
-	const fake = fakeContext({ credentials, ...options });
-	const seen: IHttpRequestOptions[] = [];
-	(fake.ctx.helpers as unknown as IDataObject).httpRequest = async (request: IHttpRequestOptions) => {
-		seen.push(request);
-		const scripted = quota[Math.min(seen.length - 1, quota.length - 1)];
-		if (scripted instanceof Error) throw scripted;
-		if (scripted === 'hang' || !scripted) throw new Error('not scripted');
-		const body = typeof scripted.body === 'string' ? scripted.body : JSON.stringify(scripted.body);
-		return { statusCode: scripted.statusCode, headers: scripted.headers ?? {}, body };
-	};
-	return { ...fake, quotaRequests: seen };
-}
+const DOCUMENTED = DOCUMENTED_QUOTA;
 
 describe('router: Account → Get Balance and Minimum Balance', () => {
 	it('Get Balance outputs balance_usd and the answer as given, keys untouched', async () => {

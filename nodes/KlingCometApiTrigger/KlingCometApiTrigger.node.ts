@@ -16,7 +16,7 @@ import { firstVideoUrl } from '../KlingCometApi/actions/video/wait';
 import { ExpiringKeys } from '../KlingCometApi/helpers/expiring-keys';
 import { isFinalStatus } from '../KlingCometApi/helpers/polling';
 import { ReadThrottle } from '../KlingCometApi/helpers/read-throttle';
-import { credentialSecrets, Redactor } from '../KlingCometApi/helpers/redaction';
+import { credentialSecrets, Redactor, redactorFor } from '../KlingCometApi/helpers/redaction';
 import { checkCallbackSignature, signedSegments } from '../KlingCometApi/helpers/signing';
 import { respond } from '../KlingCometApi/helpers/webhook';
 import type { CometApiCredentials, KlingTask } from '../KlingCometApi/transport';
@@ -124,7 +124,8 @@ export class KlingCometApiTrigger implements INodeType {
 		try {
 			return await onCallback(this);
 		} catch (error) {
-			this.logger.warn(`Kling (CometAPI) Trigger: callback not handled: ${(error as Error).message}`);
+			const redactor = await redactorFor(async () => await this.getCredentials(CREDENTIAL_TYPE));
+			this.logger.warn(redactor.text(`Kling (CometAPI) Trigger: callback not handled: ${(error as Error).message}`));
 			return respond(this, { status: 503, body: { received: true, started: false, reason: 'try again later' } });
 		}
 	}

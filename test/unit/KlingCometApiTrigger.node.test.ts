@@ -3,7 +3,7 @@ import { callbackSignature, signCallbackUrl } from '../../nodes/KlingCometApi/he
 import type { TaskKind } from '../../nodes/KlingCometApi/transport';
 import { KlingCometApiTrigger } from '../../nodes/KlingCometApiTrigger/KlingCometApiTrigger.node';
 import type { Scripted } from '../helpers/fake-context';
-import { klingError, ok, task, UNIT_KEY } from '../helpers/fake-context';
+import { klingError, ok, task, UNIT_BASE_URL, UNIT_KEY } from '../helpers/fake-context';
 import { fakeWebhook } from '../helpers/fake-webhook';
 
 const trigger = new KlingCometApiTrigger();
@@ -438,6 +438,26 @@ describe('Kling (CometAPI) Trigger: what each answer says', () => {
 		expect(hook.answered).toEqual({ status: 503, body: { received: true, started: false, reason: 'try again later' } });
 		expect(hook.logs).toEqual([
 			{ level: 'warn', message: 'Kling (CometAPI) Trigger: callback not handled: credentials store unavailable' },
+		]);
+	});
+
+	it('an error of its own after the credential was read is logged with the credential masked', async () => {
+		const secret = 'plain-secret-4f9a';
+		const hook = fakeWebhook({
+			body: finished,
+			api: [],
+			parameters: { events: 'finished' },
+			query: signedQuery(),
+			path: TRIGGER_PATH,
+			credentials: { apiKey: secret, baseUrl: UNIT_BASE_URL },
+		});
+		hook.ctx.getRequestObject = () => {
+			throw new Error(`socket gone (${secret})`);
+		};
+		expect(await trigger.webhook.call(hook.ctx)).toEqual({ noWebhookResponse: true });
+		expect(hook.answered.status).toBe(503);
+		expect(hook.logs).toEqual([
+			{ level: 'warn', message: 'Kling (CometAPI) Trigger: callback not handled: socket gone (***)' },
 		]);
 	});
 

@@ -88,6 +88,18 @@ export function credentialSecrets(credentials: Record<string, unknown>): string[
 	return secrets;
 }
 
+/**
+ * For a line about an error of unknown origin (a webhook's last resort): the credential's secrets
+ * when it can still be read, key-like tokens always.
+ */
+export async function redactorFor(readCredentials: () => Promise<object>): Promise<Redactor> {
+	try {
+		return new Redactor(credentialSecrets((await readCredentials()) as Record<string, unknown>));
+	} catch {
+		return new Redactor([]);
+	}
+}
+
 function userInfoSecrets(address: unknown): string[] {
 	const secrets: string[] = [];
 	const base = typeof address === 'string' ? address : '';

@@ -1,4 +1,4 @@
-import { credentialSecrets, Redactor, secretForms } from '../../../nodes/KlingCometApi/helpers/redaction';
+import { credentialSecrets, Redactor, redactorFor, secretForms } from '../../../nodes/KlingCometApi/helpers/redaction';
 
 const KEY = 'sk-live-0123456789abcdefXYZ';
 
@@ -64,6 +64,16 @@ describe('secrets of a credential', () => {
 			expect.arrayContaining([KEY, 'tok-123456789', 'admin:p%40ss-word9', 'p%40ss-word9', 'p@ss-word9']),
 		);
 		expect(secrets).not.toContain('https://admin:p%40ss-word9@proxy.example');
+	});
+
+	it('redactorFor: the credential read when it can be, key-like tokens masked when it cannot', async () => {
+		const line = 'failed: plain-secret-4f9a and sk-other-0123456789';
+		const read = await redactorFor(async () => ({ apiKey: 'plain-secret-4f9a', baseUrl: 'https://api.example' }));
+		expect(read.text(line)).toBe('failed: *** and sk-***');
+		const unreadable = await redactorFor(async () => {
+			throw new Error('credentials store unavailable');
+		});
+		expect(unreadable.text(line)).toBe('failed: plain-secret-4f9a and sk-***');
 	});
 
 	it('short values are not treated as secrets (they would mask ordinary words)', () => {

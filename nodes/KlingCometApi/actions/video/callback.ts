@@ -15,7 +15,7 @@ import { throwIfAborted } from '../../helpers/cancellation';
 import { hostOf, isPrivateHost } from '../../helpers/hosts';
 import { isFinalStatus, readTask } from '../../helpers/polling';
 import { ReadThrottle } from '../../helpers/read-throttle';
-import { credentialSecrets, Redactor } from '../../helpers/redaction';
+import { credentialSecrets, Redactor, redactorFor } from '../../helpers/redaction';
 import { checkCallbackSignature } from '../../helpers/signing';
 import { ParameterError } from '../../helpers/validation';
 import { respond } from '../../helpers/webhook';
@@ -285,7 +285,8 @@ export async function resumeOnCallback(this: IWebhookFunctions): Promise<IWebhoo
 	try {
 		return await handleCallback(this);
 	} catch (error) {
-		this.logger.warn(`Kling (CometAPI) callback could not be handled: ${(error as Error).message}`);
+		const redactor = await redactorFor(async () => await this.getCredentials(CREDENTIAL_TYPE));
+		this.logger.warn(redactor.text(`Kling (CometAPI) callback could not be handled: ${(error as Error).message}`));
 		return respond(this, { status: 503, body: { received: true, resumed: false, reason: 'try again later' } });
 	}
 }

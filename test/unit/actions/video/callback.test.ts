@@ -7,7 +7,16 @@ import {
 } from '../../../../nodes/KlingCometApi/actions/video/callback';
 import { callbackSignature, signCallbackUrl } from '../../../../nodes/KlingCometApi/helpers/signing';
 import type { RecordedRequest, Scripted } from '../../../helpers/fake-context';
-import { createParameters, fakeContext, klingError, ok, task, UNIT_KEY, video } from '../../../helpers/fake-context';
+import {
+	createParameters,
+	fakeContext,
+	klingError,
+	ok,
+	task,
+	UNIT_BASE_URL,
+	UNIT_KEY,
+	video,
+} from '../../../helpers/fake-context';
 import type { PendingTask } from '../../../../nodes/KlingCometApi/actions/video/callback';
 import { isPrivateHost } from '../../../../nodes/KlingCometApi/helpers/hosts';
 import { fakeWebhook } from '../../../helpers/fake-webhook';
@@ -447,6 +456,26 @@ describe('the webhook', () => {
 			};
 			await expect(resumeOnCallback.call(broken.ctx)).resolves.toEqual({ noWebhookResponse: true });
 			expect(broken.answered.status).toBe(503);
+		});
+
+		it('an error of its own is logged with the credential masked, even a key that does not look like one', async () => {
+			const secret = 'plain-secret-4f9a';
+			const hook = fakeWebhook({
+				body: { task_id: 'a', task_status: 'succeed' },
+				api: [],
+				credentials: { apiKey: secret, baseUrl: UNIT_BASE_URL },
+			});
+			hook.ctx.evaluateExpression = () => {
+				throw new Error(`engine changed (key ${secret}, sk-other-0123456789)`);
+			};
+			await resumeOnCallback.call(hook.ctx);
+			expect(hook.answered).toEqual({
+				status: 503,
+				body: { received: true, resumed: false, reason: 'try again later' },
+			});
+			expect(hook.logs).toEqual([
+				{ level: 'warn', message: 'Kling (CometAPI) callback could not be handled: engine changed (key ***, sk-***)' },
+			]);
 		});
 
 		it('never puts the key into the items it resumes with', async () => {

@@ -44,7 +44,11 @@ export interface SimRequest {
 	authHeader?: boolean;
 	fault?: string;
 	body?: Record<string, unknown>;
-	/** Creates and reads: text2video, image2video or multi-image2video (from the path). */
+	/**
+	 * Creates and reads: the kind module the path belongs to (tools/simulator/kinds/), named by its
+	 * create path after /kling/v1/ without a leading "videos/": text2video, image2video,
+	 * multi-image2video, …. Undefined for a read at a path no kind owns.
+	 */
 	taskKind?: string;
 	/** Image creates: each image field as a URL, or {base64Bytes, sha256, format, width, height}. */
 	images?: Record<string, unknown>;

@@ -2,11 +2,14 @@
 /**
  * A local CometAPI-compatible Kling server for tests, the demo and development.
  *
- * Creates: POST /kling/v1/videos/{text2video,image2video,multi-image2video}. Images (URL, which it
- * downloads, or base64) are checked like Kling does (jpg/png, <= 10 MB, >= 300 px, 1:2.5..2.5:1,
- * image_tail not with camera_control or masks, 2-4 images) and refused with 1201; the request log
- * keeps {base64Bytes, sha256, format, width, height} per image instead of the base64. A task is read
- * only under its own kind (another kind answers 404/1203, as a wrong path would).
+ * Task kinds: one module each under kinds/ (kinds/index.js lists them and describes a module), so
+ * this core knows none of them by name: it finds the kind from the path, asks the module to check
+ * the body and to shape the result, and does everything kinds share — HTTP, auth, faults, the task
+ * lifecycle and its timing, callbacks, external ids, the CDN, the /__sim/* control API and the
+ * request log. Images (URL, which it downloads, or base64) are checked like Kling does (jpg/png,
+ * <= 10 MB, >= 300 px, 1:2.5..2.5:1) and refused with 1201; the request log keeps {base64Bytes,
+ * sha256, format, width, height} per image instead of the base64. A task is read only under its
+ * own kind (another kind, or a path no kind owns, answers 404/1203, as a wrong path would).
  *
  * It speaks the documented API with its quirks (message "success"/"SUCCEED", missing request_id,
  * task_result {} or null while pending, duration as a string), runs tasks through
@@ -26,24 +29,15 @@
  */
 const http = require('node:http');
 const fs = require('node:fs');
-const path = require('node:path');
 const crypto = require('node:crypto');
 const { createQuotaService } = require('./quota');
+const media = require('./media');
+const kinds = require('./kinds');
 
-const FIXTURE = path.join(__dirname, 'sample.mp4');
+const { FIXTURE } = media;
 const DEFAULT_KEY = 'sk-sim-local-0123456789abcdef';
-const TEXT2VIDEO = '/kling/v1/videos/text2video';
-/** Create paths: POST /kling/v1/videos/<kind>; a task is read only under its own kind. */
-const CREATE_PATH = /^\/kling\/v1\/videos\/(text2video|image2video|multi-image2video)$/;
-const READ_PATH = /^\/kling\/v1\/videos\/(text2video|image2video|multi-image2video)\/([^/]+)$/;
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-// The node's own list of models, ratios and camera settings: one source for both.
-const catalog = require('../../nodes/KlingCometApi/helpers/kling-catalog.json');
-const KNOWN_MODELS = catalog.models;
-const RATIOS = catalog.aspectRatios;
-const CAMERA_TYPES = catalog.cameraTypes;
-const AXES = catalog.cameraAxes;
-const MULTI_IMAGE_MODELS = catalog.multiImageModels;
+// The node's own list of models: /v1/models answers with it.
+const KNOWN_MODELS = require('../../nodes/KlingCometApi/helpers/kling-catalog.json').models;
 const FAULT_TYPES = [
 	'rate429',
 	'concurrency1303',
@@ -93,71 +87,6 @@ function directive(prompt, name) {
 	return match ? (match[1] ?? true) : undefined;
 }
 
-/** Format and pixel size of a JPG or PNG, written independently of the node's parser. */
-function imageInfo(buffer) {
-	if (buffer.length >= 24 && buffer.readUInt32BE(0) === 0x89504e47 && buffer.toString('latin1', 12, 16) === 'IHDR') {
-		return { format: 'png', width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
-	}
-	if (buffer[0] === 0xff && buffer[1] === 0xd8) {
-		let i = 2;
-		while (i + 9 < buffer.length) {
-			if (buffer[i] !== 0xff) return undefined;
-			const marker = buffer[i + 1];
-			if (marker === 0xff) {
-				i++;
-				continue;
-			}
-			const length = buffer.readUInt16BE(i + 2);
-			if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) {
-				return { format: 'jpeg', height: buffer.readUInt16BE(i + 5), width: buffer.readUInt16BE(i + 7) };
-			}
-			i += 2 + length;
-		}
-	}
-	return undefined;
-}
-
-/** Kling's rules for one image (jpg/png, <= 10 MB, >= 300 px per side, 1:2.5..2.5:1); a message when broken. */
-function imageProblem(field, buffer) {
-	if (buffer.length > MAX_IMAGE_BYTES) return `${field} exceeds 10MB`;
-	const info = imageInfo(buffer);
-	if (!info) return `${field} is not a valid jpg/png image`;
-	if (Math.min(info.width, info.height) < 300) return `${field} resolution must be at least 300x300px`;
-	const ratio = info.width / info.height;
-	if (ratio > 2.5 || ratio < 0.4) return `${field} aspect ratio must be between 1:2.5 and 2.5:1`;
-	return undefined;
-}
-
-/** An image field as Kling takes it: an http(s) URL it downloads, or base64 without a data: prefix. */
-async function loadImage(field, value) {
-	if (typeof value !== 'string' || !value) return { problem: `${field} is required` };
-	if (/^https?:\/\//.test(value)) {
-		try {
-			const response = await fetch(value, { signal: AbortSignal.timeout(5000) });
-			if (!response.ok) return { problem: `${field} could not be downloaded (HTTP ${response.status})` };
-			const buffer = Buffer.from(await response.arrayBuffer());
-			return { buffer, problem: imageProblem(field, buffer) };
-		} catch (error) {
-			return { problem: `${field} could not be downloaded (${error.message})` };
-		}
-	}
-	if (value.startsWith('data:')) return { problem: `${field} base64 must not carry a data: prefix` };
-	if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return { problem: `${field} is neither a URL nor base64` };
-	const buffer = Buffer.from(value, 'base64');
-	return { buffer, problem: imageProblem(field, buffer) };
-}
-
-/** What the request log keeps of an image: its size and digest, not megabytes of base64. */
-function imageSummary(value, buffer) {
-	if (/^https?:\/\//.test(value)) return value;
-	const info = buffer && imageInfo(buffer);
-	return {
-		base64Bytes: buffer ? buffer.length : 0,
-		sha256: buffer ? crypto.createHash('sha256').update(buffer).digest('hex') : undefined,
-		...(info || {}),
-	};
-}
-
 async function createSimulator(options = {}) {
 	const config = {
 		apiKey: options.apiKey ?? DEFAULT_KEY,
@@ -189,6 +118,8 @@ async function createSimulator(options = {}) {
 	};
 	const started = Date.now();
 	const tasks = new Map();
+	/** identify-face sessions (not tasks): session_id → {id, faces, videoDurationMs, expiresAt, …}. */
+	const sessions = new Map();
 	const externalIds = new Set();
 	const requests = [];
 	const events = [];
@@ -317,6 +248,39 @@ async function createSimulator(options = {}) {
 		}
 	}
 
+	/** What kind modules may use of the core: options, bytes, the CDN's links, what earlier tasks made. */
+	const kindContext = {
+		config,
+		media,
+		now,
+		directive,
+		requestId,
+		sessions,
+		get cdnUrl() {
+			return cdnUrl;
+		},
+		/** The link of a finished task's video (the CDN checks `expires` and the task's own expiry). */
+		videoUrl: (task) => `${cdnUrl}/videos/${task.id}.mp4?expires=${task.expiresAt}`,
+		/** The link of another file of a finished task, served by the kind's file(). */
+		fileUrl: (task, name) => `${cdnUrl}/files/${task.id}/${name}?expires=${task.expiresAt}`,
+		/** A video a finished task made (id v-<task_id>): {task, durationS}, or undefined. */
+		findVideo(videoId) {
+			if (typeof videoId !== 'string' || !videoId.startsWith('v-')) return undefined;
+			const task = tasks.get(videoId.slice(2));
+			const kind = task && kinds.byName(task.kind);
+			if (!task || task.status !== 'succeed' || task.noVideo || !kind.makesVideo) return undefined;
+			return { task, durationS: Number(task.duration) };
+		},
+		/** An audio a finished task made (id a-<task_id>, TTS): {task, durationS}, or undefined. */
+		findAudio(audioId) {
+			if (typeof audioId !== 'string' || !audioId.startsWith('a-')) return undefined;
+			const task = tasks.get(audioId.slice(2));
+			const kind = task && kinds.byName(task.kind);
+			if (!task || task.status !== 'succeed' || task.noVideo || !kind.makesAudioId) return undefined;
+			return { task, durationS: Number(task.duration) };
+		},
+	};
+
 	function publicTask(task, { forCreate = false } = {}) {
 		const base = {
 			task_id: task.id,
@@ -330,19 +294,7 @@ async function createSimulator(options = {}) {
 		base.task_status_msg = task.status === 'failed' ? task.failMessage : '';
 		if (task.echoKey) base.task_info = { ...base.task_info, note: echoedKey(config.apiKey) };
 		if (task.status === 'succeed') {
-			base.task_result = task.noVideo
-				? { videos: [] }
-				: {
-						videos: [
-							{
-								id: `v-${task.id}`,
-								url: task.dataUrl
-									? `data:video/mp4;base64,${fs.readFileSync(FIXTURE).toString('base64')}`
-									: `${cdnUrl}/videos/${task.id}.mp4?expires=${task.expiresAt}`,
-								duration: task.duration,
-							},
-						],
-					};
+			base.task_result = kinds.byName(task.kind).result(task, kindContext);
 		} else {
 			// Quirk: {} or null while pending.
 			base.task_result = task.serial % 2 ? {} : null;
@@ -418,108 +370,41 @@ async function createSimulator(options = {}) {
 		}
 	}
 
-	function validateCreate(body, kind = 'text2video') {
-		if (!body || typeof body !== 'object') return [1200, 'Request body must be a JSON object'];
-		if (kind === 'image2video' && body.prompt === undefined) {
-			// Optional for image-to-video.
-		} else if (typeof body.prompt !== 'string' || !body.prompt.trim()) return [1201, 'prompt is required'];
-		else if (body.prompt.length > config.maxPromptLength)
-			return [1201, `prompt must not exceed ${config.maxPromptLength} characters`];
-		if (
-			body.negative_prompt !== undefined &&
-			(typeof body.negative_prompt !== 'string' || body.negative_prompt.length > 2500)
-		) {
-			return [1201, 'negative_prompt must be a string of at most 2500 characters'];
-		}
-		if (body.aspect_ratio !== undefined && !RATIOS.includes(body.aspect_ratio))
-			return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
-		if (body.duration !== undefined) {
-			const model = body.model_name || 'kling-v1';
-			const allowed = model.startsWith('kling-v3') ? Array.from({ length: 13 }, (_, k) => String(k + 3)) : ['5', '10'];
-			if (!allowed.includes(String(body.duration))) return [1201, `duration ${body.duration} is invalid for ${model}`];
-		}
-		if (body.mode !== undefined && !['std', 'pro'].includes(body.mode)) return [1201, `mode ${body.mode} is invalid`];
-		if (
-			body.cfg_scale !== undefined &&
-			!(typeof body.cfg_scale === 'number' && body.cfg_scale >= 0 && body.cfg_scale <= 1)
-		) {
-			return [1201, 'cfg_scale must be a number between 0 and 1'];
-		}
-		if (body.sound !== undefined && !['on', 'off'].includes(body.sound)) return [1201, 'sound must be on or off'];
-		if (body.camera_control !== undefined) {
-			const cc = body.camera_control;
-			if (!cc || !CAMERA_TYPES.includes(cc.type)) return [1201, 'camera_control.type is invalid'];
-			if (cc.type === 'simple') {
-				const cfg = cc.config || {};
-				const nonZero = AXES.filter((a) => cfg[a] !== undefined && cfg[a] !== 0);
-				if (nonZero.length !== 1 || nonZero.some((a) => Math.abs(cfg[a]) > 10)) {
-					return [1201, 'camera_control.config must have exactly one non-zero axis in [-10, 10]'];
-				}
-			} else if (cc.config !== undefined) {
-				return [1201, `camera_control.config must be omitted for type ${cc.type}`];
-			}
-		}
+	/** callback_url and external_task_id: every kind takes them, checked the same way. */
+	function checkTaskOptions(body) {
 		if (body.callback_url !== undefined && !/^https?:\/\//.test(body.callback_url))
-			return [1201, 'callback_url is invalid'];
+			return { status: 400, code: 1201, message: 'callback_url is invalid' };
 		if (body.external_task_id !== undefined && externalIds.has(body.external_task_id)) {
-			return [1201, 'external_task_id already exists'];
-		}
-		if (kind === 'text2video' && (body.image || body.image_tail || body.image_list)) {
-			return [1201, 'text2video does not take images'];
-		}
-		if (kind === 'image2video') {
-			if (!body.image && !body.image_tail) return [1201, 'image and image_tail cannot both be empty'];
-			if (body.aspect_ratio !== undefined) return [1201, 'aspect_ratio is not a parameter of image2video'];
-			const features = [
-				body.image_tail && 'image_tail',
-				(body.static_mask || body.dynamic_masks) && 'masks',
-				body.camera_control && 'camera_control',
-			].filter(Boolean);
-			if (features.length > 1) return [1201, `${features.join(', ')} cannot be used together`];
-			if (body.dynamic_masks !== undefined) {
-				const masks = body.dynamic_masks;
-				if (!Array.isArray(masks) || masks.length < 1 || masks.length > 6)
-					return [1201, 'dynamic_masks must hold 1 to 6 masks'];
-				for (const entry of masks) {
-					const points = entry && entry.trajectories;
-					if (!Array.isArray(points) || points.length < 2 || points.length > 77)
-						return [1201, 'each dynamic mask needs 2 to 77 trajectory points'];
-					if (points.some((p) => !p || !Number.isInteger(p.x) || !Number.isInteger(p.y)))
-						return [1201, 'trajectory points must be integer {x, y}'];
-				}
-			}
-		}
-		if (kind === 'multi-image2video') {
-			const list = body.image_list;
-			if (!Array.isArray(list) || list.length < 2 || list.length > 4)
-				return [1201, 'image_list must hold 2 to 4 images'];
-			if (body.model_name && !MULTI_IMAGE_MODELS.includes(body.model_name))
-				return [1201, `model_name ${body.model_name} does not support multi-image2video`];
-			if (body.aspect_ratio !== undefined && !catalog.multiImageAspectRatios.includes(body.aspect_ratio))
-				return [1201, `aspect_ratio ${body.aspect_ratio} is invalid`];
-			if (body.camera_control !== undefined) return [1201, 'camera_control is not a parameter of multi-image2video'];
+			return { status: 400, code: 1201, message: 'external_task_id already exists' };
 		}
 		return undefined;
 	}
 
-	/** Loads and checks every image of a create; the request log gets summaries instead of base64. */
-	async function checkImages(body, kind, record) {
-		const fields =
-			kind === 'image2video'
-				? [
-						...['image', 'image_tail', 'static_mask'].filter((f) => body[f] !== undefined).map((f) => [f, body[f]]),
-						...(Array.isArray(body.dynamic_masks) ? body.dynamic_masks : []).map((entry, k) => [
-							`dynamic_masks[${k}].mask`,
-							entry && entry.mask,
-						]),
-					]
-				: kind === 'multi-image2video'
-					? (body.image_list || []).map((entry, k) => [`image_list[${k}].image`, entry && entry.image])
-					: [];
+	/** The kind's own checks; callback_url and external_task_id after them unless the kind ran them itself. */
+	function validateCreate(kind, body, ctx) {
+		let ranCommon = false;
+		const refused = kind.validate(body, {
+			...ctx,
+			checkTaskOptions(b) {
+				ranCommon = true;
+				return checkTaskOptions(b);
+			},
+		});
+		if (refused || ranCommon) return refused;
+		return checkTaskOptions(body);
+	}
+
+	/**
+	 * Loads and checks every image of a create; the request log gets summaries instead of base64.
+	 * Returns the first problem (a message), or undefined.
+	 */
+	async function checkImages(kind, body, record) {
+		const fields = kind.imageFields ? kind.imageFields(body) : [];
+		if (!fields.length && !kind.imageFields) return undefined;
 		const summary = {};
 		for (const [field, value] of fields) {
-			const loaded = await loadImage(field, value);
-			summary[field] = typeof value === 'string' ? imageSummary(value, loaded.buffer) : value;
+			const loaded = await media.loadImage(field, value);
+			summary[field] = typeof value === 'string' ? media.imageSummary(value, loaded.buffer) : value;
 			if (loaded.problem) {
 				record.images = summary;
 				return loaded.problem;
@@ -535,37 +420,47 @@ async function createSimulator(options = {}) {
 		return n;
 	}
 
-	function createTask(body, kind = 'text2video') {
-		const prompt = body.prompt || '';
+	/**
+	 * A new task of `kind`, on its timers: submitted → processing → its outcome. `prepared` is what the
+	 * kind's input checks learnt (kept as task.prepared); `failMessage` makes the task fail with it.
+	 */
+	function createTask(body, kind, { prepared = {}, failMessage } = {}) {
+		const prompt = (kind.directiveText ? kind.directiveText(body) : body.prompt) || '';
 		const id = `${Date.now().toString(36)}${crypto.randomBytes(6).toString('hex')}`;
-		const ms = Number(directive(prompt, 'ms')) || config.taskMs;
+		const atOnce = Boolean(kind.answersAtOnce && kind.answersAtOnce(config));
+		const ms = atOnce ? 0 : Number(directive(prompt, 'ms')) || config.taskMs;
 		const size = Number(directive(prompt, 'size')) || undefined;
 		const task = {
 			id,
 			serial: tasks.size,
-			kind,
+			kind: kind.kind,
 			body,
-			// Kling silently ignores a field named `model`: without model_name it runs kling-v1.
-			model: body.model_name || 'kling-v1',
+			prompt,
+			// Kling silently ignores a field named `model`: without model_name it runs the kind's default (kling-v1).
+			model: (kind.modelName ? kind.modelName(body) : body.model_name) || kind.defaultModel,
 			status: 'submitted',
 			createdAt: now(),
 			updatedAt: now(),
 			durationMs: ms,
 			size,
 			outcome:
-				directive(prompt, 'fail') || directive(prompt, 'echokey') || directive(prompt, 'msgobject')
+				failMessage || directive(prompt, 'fail') || directive(prompt, 'echokey') || directive(prompt, 'msgobject')
 					? 'failed'
 					: 'succeed',
-			failMessage: directive(prompt, 'echokey')
-				? `upstream refused ${echoedKey(config.apiKey)}`
-				: directive(prompt, 'msgobject')
-					? { reason: 'risk control', detail: { score: 0.97 } }
-					: 'Failure to pass the risk control system',
+			failMessage:
+				failMessage ??
+				(directive(prompt, 'echokey')
+					? `upstream refused ${echoedKey(config.apiKey)}`
+					: directive(prompt, 'msgobject')
+						? { reason: 'risk control', detail: { score: 0.97 } }
+						: 'Failure to pass the risk control system'),
 			echoKey: Boolean(directive(prompt, 'echokey')),
 			dataUrl: Boolean(directive(prompt, 'dataurl')),
 			noVideo: Boolean(directive(prompt, 'novideo')),
 			expireImmediately: Boolean(directive(prompt, 'expired')),
-			duration: body.duration ?? '5',
+			duration: kind.duration ? kind.duration(body, prepared) : (body.duration ?? '5'),
+			prepared,
+			atOnce,
 			externalTaskId: body.external_task_id,
 			callbackUrl: body.callback_url,
 			expiresAt: undefined,
@@ -573,6 +468,14 @@ async function createSimulator(options = {}) {
 		};
 		tasks.set(id, task);
 		if (task.externalTaskId) externalIds.add(task.externalTaskId);
+		if (atOnce) {
+			// Answered at once: the task is finished before the create answers (one callback, the final one).
+			task.status = task.outcome;
+			if (task.status === 'succeed') task.expiresAt = task.expireImmediately ? now() - 1 : now() + config.linkTtlMs;
+			events.push({ t: task.createdAt, taskId: id, status: task.status });
+			if (task.callbackUrl) deliverCallback(task);
+			return task;
+		}
 		events.push({ t: task.createdAt, taskId: id, status: 'submitted' });
 		if (task.callbackUrl) deliverCallback(task);
 		const submittedFor = Math.min(config.submittedMs, ms);
@@ -628,39 +531,20 @@ async function createSimulator(options = {}) {
 
 		if (url.pathname.startsWith('/__sim/')) return handleControl(req, res, url);
 
+		const createKind = req.method === 'POST' ? kinds.byCreatePath(url.pathname) : undefined;
+		const readOf = req.method === 'GET' ? kinds.byReadPath(url.pathname, config) : undefined;
 		if (req.method === 'GET' && url.pathname === '/v1/models') record.kind = 'models';
-		else if (req.method === 'POST' && CREATE_PATH.test(url.pathname)) {
+		else if (createKind) {
 			record.kind = 'create';
-			record.taskKind = CREATE_PATH.exec(url.pathname)[1];
-		} else if (req.method === 'GET' && /^\/kling\/v1\/[^/]+\/[^/]+\/[^/]+$/.test(url.pathname)) record.kind = 'read';
+			record.taskKind = createKind.kind;
+		} else if (readOf || (req.method === 'GET' && /^\/kling\/v1\/[^/]+\/[^/]+\/[^/]+$/.test(url.pathname)))
+			record.kind = 'read';
 
 		const body = req.method === 'POST' ? await readJson(req) : { ok: true, value: undefined };
 		record.body = body.value;
 		// Keep the log small: images are recorded as summaries (see checkImages), not as base64.
-		if (record.body && typeof record.body === 'object' && record.kind === 'create') {
-			const { image, image_tail, image_list, static_mask, dynamic_masks, ...rest } = record.body;
-			record.body = rest;
-			if (image !== undefined)
-				record.body.image = typeof image === 'string' && /^https?:/.test(image) ? image : '<image>';
-			if (image_tail !== undefined)
-				record.body.image_tail = typeof image_tail === 'string' && /^https?:/.test(image_tail) ? image_tail : '<image>';
-			if (static_mask !== undefined)
-				record.body.static_mask =
-					typeof static_mask === 'string' && /^https?:/.test(static_mask) ? static_mask : '<image>';
-			if (dynamic_masks !== undefined)
-				record.body.dynamic_masks = Array.isArray(dynamic_masks)
-					? dynamic_masks.map((e) => ({
-							mask: typeof e?.mask === 'string' && /^https?:/.test(e.mask) ? e.mask : '<image>',
-							trajectories: e?.trajectories,
-						}))
-					: dynamic_masks;
-			if (image_list !== undefined)
-				record.body.image_list = Array.isArray(image_list)
-					? image_list.map((e) => ({
-							image: typeof e?.image === 'string' && /^https?:/.test(e.image) ? e.image : '<image>',
-						}))
-					: image_list;
-		}
+		if (record.body && typeof record.body === 'object' && record.kind === 'create')
+			record.body = createKind.logBody(record.body);
 		const fault = takeFault(record.kind);
 		record.fault = fault?.type;
 		if (fault && fault.type !== 'reset' && fault.type !== 'nocode' && (await applyFault(fault, req, res))) return;
@@ -673,57 +557,85 @@ async function createSimulator(options = {}) {
 				data: KNOWN_MODELS.map((id) => ({ id, object: 'model', owned_by: 'kling' })),
 			});
 		}
-		if (record.kind === 'create') {
-			if (!body.ok) return klingError(res, 400, 1200, 'Request body is not valid JSON');
-			const value = body.value || {};
-			if (value.model_name && !/^kling-/.test(value.model_name)) {
-				return send(res, 503, {
-					error: {
-						message: `model ${value.model_name} not found (request id: ${requestId()})`,
-						type: 'comet_api_error',
-						code: 'model_not_found',
-					},
-				});
-			}
-			const invalid = validateCreate(value, record.taskKind);
-			if (invalid) return klingError(res, 400, invalid[0], invalid[1]);
-			const badImage = await checkImages(value, record.taskKind, record);
-			if (badImage) return klingError(res, 400, 1201, badImage);
-			if (directive(value.prompt || '', 'unsafe'))
-				return klingError(res, 400, 1301, 'The prompt triggers the content safety policy');
-			if (directive(value.prompt || '', 'nobalance'))
-				return klingError(res, 429, 1102, 'Account balance is insufficient');
-			if (activeTaskCount() >= config.maxConcurrentTasks) {
-				return klingError(res, 429, 1303, 'Parallel task limit exceeded for this account', { 'Retry-After': '1' });
-			}
-			const task = createTask(value, record.taskKind);
-			record.taskId = task.id;
-			// A reset after the task exists: the client cannot know whether it was created.
-			if (fault?.type === 'reset') return void req.socket.destroy();
-			const created = publicTask(task, { forCreate: true });
-			if (directive(value.prompt || '', 'badid')) created.task_id = '../../tmp/evil';
-			// Quirk seen in the wild: a 200 without `code` (or with code 200 / "success").
-			if (fault?.type === 'nocode')
-				return send(res, 200, {
-					...[{}, { code: 200 }, { code: 'success' }][requests.length % 3],
-					message: 'ok',
-					data: created,
-				});
-			return send(res, 200, envelope(created));
-		}
+		if (record.kind === 'create') return handleCreate(req, res, createKind, body, record, fault);
 		if (record.kind === 'read') {
 			const id = decodeURIComponent(url.pathname.split('/').pop());
 			record.taskId = id;
 			if (fault?.type === 'reset') return void req.socket.destroy();
 			const task = tasks.get(id) || [...tasks.values()].find((t) => t.externalTaskId === id);
-			// Like Kling: a task is known only under the kind it was created with.
-			const readKind = READ_PATH.exec(url.pathname)?.[1];
-			record.taskKind = readKind;
-			if (!task || (readKind && task.kind !== readKind)) return klingError(res, 404, 1203, `task ${id} not found`);
-			return send(res, 200, envelope(publicTask(task)));
+			// Like Kling: a task is known only under the kind it was created with, at that kind's read path.
+			record.taskKind = readOf?.kind.kind;
+			if (!task || !readOf || !readOf.active || task.kind !== readOf.kind.kind)
+				return kindError(res, readOf?.kind, 404, 1203, `task ${id} not found`);
+			const data = publicTask(task);
+			return send(res, 200, readOf.kind.readBody ? readOf.kind.readBody(task, data, kindContext) : envelope(data));
 		}
 		if (fault?.type === 'reset') return void req.socket.destroy();
 		return send(res, 404, '<html><body><h1>404 Not Found</h1></body></html>');
+	}
+
+	/** A refusal in the kind's error shape (Kling's {code, message, request_id?} unless the kind has its own). */
+	function kindError(res, kind, status, code, message, headers) {
+		if (kind && kind.errorBody) return send(res, status, kind.errorBody(code, message, requestId()), headers);
+		return klingError(res, status, code, message, headers);
+	}
+
+	/**
+	 * A create of `kind`: the gateway's model check, the kind's field checks, its images and other
+	 * inputs, the prompt's directives, the concurrency limit; then a task (or the kind's immediate answer).
+	 */
+	async function handleCreate(req, res, kind, body, record, fault) {
+		if (!body.ok) return kindError(res, kind, 400, 1200, 'Request body is not valid JSON');
+		const value = body.value || {};
+		const modelName = value && typeof value === 'object' && kind.modelName ? kind.modelName(value) : value.model_name;
+		if (modelName && !/^kling-/.test(modelName)) {
+			return send(res, 503, {
+				error: {
+					message: `model ${modelName} not found (request id: ${requestId()})`,
+					type: 'comet_api_error',
+					code: 'model_not_found',
+				},
+			});
+		}
+		const ctx = { ...kindContext, record, prepared: {} };
+		if (!value || typeof value !== 'object')
+			return kindError(res, kind, 400, 1200, 'Request body must be a JSON object');
+		const invalid = validateCreate(kind, value, ctx);
+		if (invalid) return kindError(res, kind, invalid.status, invalid.code, invalid.message);
+		const badImage = await checkImages(kind, value, record);
+		let failMessage;
+		if (badImage && kind.imageProblems === 'failTask') failMessage = badImage;
+		else if (badImage) return kindError(res, kind, 400, 1201, badImage);
+		const badInput = kind.inputs ? await kind.inputs(value, ctx) : undefined;
+		if (badInput) return kindError(res, kind, badInput.status, badInput.code, badInput.message);
+		const prompt = (kind.directiveText ? kind.directiveText(value) : value.prompt) || '';
+		if (directive(prompt, 'unsafe'))
+			return kindError(res, kind, 400, 1301, 'The prompt triggers the content safety policy');
+		if (directive(prompt, 'nobalance')) return kindError(res, kind, 429, 1102, 'Account balance is insufficient');
+		if (kind.immediate) {
+			// Not a task: answered at once, holding no concurrency slot.
+			const data = kind.immediate(value, ctx);
+			if (fault?.type === 'reset') return void req.socket.destroy();
+			return send(res, 200, envelope(data));
+		}
+		if (activeTaskCount() >= config.maxConcurrentTasks) {
+			return kindError(res, kind, 429, 1303, 'Parallel task limit exceeded for this account', { 'Retry-After': '1' });
+		}
+		const task = createTask(value, kind, { prepared: ctx.prepared, failMessage });
+		record.taskId = task.id;
+		// A reset after the task exists: the client cannot know whether it was created.
+		if (fault?.type === 'reset') return void req.socket.destroy();
+		// A kind answered at once carries its result in the create's answer.
+		const created = publicTask(task, { forCreate: !task.atOnce });
+		if (directive(prompt, 'badid')) created.task_id = '../../tmp/evil';
+		// Quirk seen in the wild: a 200 without `code` (or with code 200 / "success").
+		if (fault?.type === 'nocode')
+			return send(res, 200, {
+				...[{}, { code: 200 }, { code: 'success' }][requests.length % 3],
+				message: 'ok',
+				data: created,
+			});
+		return send(res, 200, envelope(created));
 	}
 
 	async function handleControl(req, res, url) {
@@ -745,7 +657,7 @@ async function createSimulator(options = {}) {
 		return send(res, 404, { error: 'unknown control path' });
 	}
 
-	/** The CDN: serves finished videos without any auth, and refuses expired links. */
+	/** The CDN: serves finished tasks' files without any auth, and refuses expired links. */
 	function handleCdn(req, res) {
 		const url = new URL(req.url, 'http://cdn');
 		const record = {
@@ -761,8 +673,17 @@ async function createSimulator(options = {}) {
 		res.on('close', () => (record.status ??= 'reset'));
 		const fault = takeFault('download');
 		record.fault = fault?.type;
+		// /videos/<task_id>.mp4: a video task's MP4. /files/<task_id>/<name>: any other file a kind serves
+		// (images, audio, face crops of an identify-face session).
 		const match = /^\/videos\/([^/]+)\.mp4$/.exec(url.pathname);
-		const task = match ? tasks.get(match[1]) : undefined;
+		const fileMatch = /^\/files\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+		const videoTask = match ? tasks.get(match[1]) : undefined;
+		const task =
+			videoTask && kinds.byName(videoTask.kind).makesVideo
+				? videoTask
+				: fileMatch
+					? tasks.get(fileMatch[1]) || sessions.get(fileMatch[1])
+					: undefined;
 		record.taskId = task?.id;
 		if (fault) {
 			if (fault.type === 'reset') return void req.socket.destroy();
@@ -800,7 +721,13 @@ async function createSimulator(options = {}) {
 				'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
 			);
 		}
-		if (directive(task.body.prompt, 'gzip')) {
+		if (fileMatch) {
+			const file = kinds.byName(task.kind).file?.(task, decodeURIComponent(fileMatch[2]), kindContext);
+			if (!file) return send(res, 404, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code></Error>');
+			res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.body.length });
+			return void res.end(file.body);
+		}
+		if (directive(task.prompt, 'gzip')) {
 			// A CDN that compresses on its own: Content-Length counts the bytes on the wire.
 			const compressed = require('node:zlib').gzipSync(fs.readFileSync(FIXTURE));
 			res.writeHead(200, {
@@ -908,6 +835,7 @@ async function createSimulator(options = {}) {
 			for (const timer of callbackTimers) clearTimeout(timer);
 			callbackTimers.clear();
 			tasks.clear();
+			sessions.clear();
 			externalIds.clear();
 			requests.length = 0;
 			events.length = 0;

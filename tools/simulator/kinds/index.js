@@ -1,0 +1,62 @@
+'use strict';
+/**
+ * Every Kling task kind the simulator speaks, one module each. The core (server.js) knows none of
+ * them by name: it finds the kind from the request path here and asks the module.
+ *
+ * A kind module is plain data plus small functions:
+ *   kind          the name in the request log (`taskKind`) and on the task: the create path after
+ *                 /kling/v1/, without a leading "videos/" (text2video, omni-video, audio/tts, …)
+ *   action        videos | images | audio
+ *   createPath    POST here creates it
+ *   readPaths     GET <path>/{task_id} reads it; an array, or (config) => array when an option moves it
+ *   otherReadPaths?  (config) => paths that belong to the kind but answer "task not found" now
+ *   output        videos | images | audios | undefined (what a finished task carries; the CDN serves it)
+ *   defaultModel  the model a task runs when model_name is absent (logged on the task)
+ *   modelName?(body)      where the model is named, when not body.model_name (checked by the gateway)
+ *   directiveText?(body)  the text [sim:…] directives are read from (default body.prompt)
+ *   validate(body, ctx)   synchronous field checks → {status, code, message} | undefined; calls
+ *                         ctx.checkTaskOptions(body) (callback_url, external_task_id) where it wants
+ *                         them in its order, or the core runs them after
+ *   imageFields?(body)    [[field, value]] images the core loads and checks like Kling (jpg/png, …)
+ *   imageProblems?        'refuse' (default: the create answers 400) | 'failTask' (the task fails)
+ *   inputs?(body, ctx)    async checks that download or look things up → refusal | undefined; may
+ *                         leave what it learnt in ctx.prepared (kept on the task as task.prepared)
+ *   duration?(body, prepared)   the result's duration string (default body.duration ?? '5')
+ *   result(task, ctx)     the task_result of a finished task
+ *   file?(task, name, ctx)      {contentType, body} the CDN serves at /files/<task_id>/<name>
+ *   answersAtOnce?(config)      the create answers with the finished task (no lifecycle to wait for)
+ *   immediate?(body, ctx)       an answer that is not a task at all (data for the envelope)
+ *   readBody?(task, data, ctx)  the whole body of a read, when it is not the standard envelope
+ *   errorBody?(code, message, requestId)  the body of this kind's refusals, when not {code, message}
+ *   logBody(body)         the request log's copy of a create body (no base64)
+ */
+const KINDS = [require('./text2video'), require('./image2video'), require('./multi-image2video')];
+
+const readPathsOf = (kind, config) => (typeof kind.readPaths === 'function' ? kind.readPaths(config) : kind.readPaths);
+
+/** The kind a POST to `pathname` creates, or undefined. */
+function byCreatePath(pathname) {
+	return KINDS.find((kind) => kind.createPath === pathname);
+}
+
+/**
+ * The kind whose read path `pathname` (<read path>/{id}) is: {kind, active, id}. `active` is false
+ * for a path that belongs to the kind but answers "task not found" under the current options.
+ */
+function byReadPath(pathname, config) {
+	const slash = pathname.lastIndexOf('/');
+	const prefix = pathname.slice(0, slash);
+	const id = pathname.slice(slash + 1);
+	if (!id) return undefined;
+	for (const kind of KINDS) {
+		if (readPathsOf(kind, config).includes(prefix)) return { kind, active: true, id };
+		if (kind.otherReadPaths && kind.otherReadPaths(config).includes(prefix)) return { kind, active: false, id };
+	}
+	return undefined;
+}
+
+function byName(name) {
+	return KINDS.find((kind) => kind.kind === name);
+}
+
+module.exports = { KINDS, byCreatePath, byReadPath, byName, readPathsOf };

@@ -46,13 +46,38 @@ export interface SimRequest {
 	body?: Record<string, unknown>;
 	/**
 	 * Creates and reads: the kind module the path belongs to (tools/simulator/kinds/), named by its
-	 * create path after /kling/v1/ without a leading "videos/": text2video, image2video,
-	 * multi-image2video, …. Undefined for a read at a path no kind owns.
+	 * create path after /kling/v1/ without a leading "videos/" (see SimTaskKind). Undefined for a
+	 * read at a path no kind owns. A read at lip sync's other read path (see lipSyncReadPath) is
+	 * 'advanced-lip-sync' and answers 404.
 	 */
-	taskKind?: string;
-	/** Image creates: each image field as a URL, or {base64Bytes, sha256, format, width, height}. */
+	taskKind?: SimTaskKind;
+	/** Creates with images: each image field as a URL, or {base64Bytes, sha256, format, width, height}. */
 	images?: Record<string, unknown>;
+	/** Creates with a sound_file (avatar, lip sync): each as a URL, or {base64Bytes, sha256, format, durationS}. */
+	audios?: Record<string, unknown>;
+	/** identify-face: the session it answered with. */
+	sessionId?: string;
 }
+
+/** Every task kind the simulator speaks (one module each in tools/simulator/kinds/). */
+export type SimTaskKind =
+	| 'text2video'
+	| 'image2video'
+	| 'multi-image2video'
+	| 'omni-video'
+	| 'video-extend'
+	| 'effects'
+	| 'avatar/image2video'
+	/** Not a task: answered at once with a session. */
+	| 'identify-face'
+	| 'advanced-lip-sync'
+	| 'images/generations'
+	| 'audio/tts'
+	| 'audio/text-to-audio'
+	| 'audio/video-to-audio';
+
+/** effect_scene → the input it takes: one `input.image`, or two `input.images` (two-person scenes). */
+export type SimEffectScenes = Record<string, 'image' | 'images'>;
 
 export interface SimEvent {
 	t: number;
@@ -94,6 +119,20 @@ export interface SimulatorOptions {
 	callbackDrop?: string[];
 	/** Whether task_info echoes external_task_id (default true, as Kling's API does). */
 	echoExternalId?: boolean;
+	/**
+	 * How omni-video tasks are read: 'standard' (the envelope) or 'legacy', CometAPI's older wrapper
+	 * {code: 'success', message, data: {task_id, action: 'OMNI_VIDEO', status: SUBMITTED | IN_PROGRESS
+	 * | SUCCESS | FAILURE, progress: 'NN%', fail_reason, …, data: <the task>}}. Default 'standard'.
+	 */
+	omniReadShape?: 'standard' | 'legacy';
+	/** Where advanced-lip-sync tasks are read (videos/<this>/{id}); the other path answers 404/1203. Default 'advanced-lip-sync'. */
+	lipSyncReadPath?: 'advanced-lip-sync' | 'lip-sync';
+	/** TTS: 'immediate' (the create answers with the finished audio; default) or 'task' (read at audio/tts/{id}). */
+	ttsMode?: 'immediate' | 'task';
+	/** The effect scenes videos/effects accepts (default: EFFECT_SCENES in kinds/effects.js). */
+	effectScenes?: SimEffectScenes;
+	/** TTS voices → the languages each speaks (default: VOICES in kinds/tts.js); others answer "Voice id not found". */
+	ttsVoices?: Record<string, Array<'zh' | 'en'>>;
 	/** The balance query's port (quota.js; another host in real life). */
 	quotaPort?: number;
 	/** The balance (total_quota, USD) the balance query answers with; default 100. */
@@ -111,7 +150,28 @@ export interface Simulator {
 	config: Required<Omit<SimulatorOptions, 'port' | 'cdnPort' | 'quotaPort' | 'balanceUsd'>>;
 	tasks: Map<
 		string,
-		{ id: string; kind: string; status: string; model: string; body: Record<string, unknown>; expiresAt?: number }
+		{
+			id: string;
+			kind: SimTaskKind;
+			status: string;
+			model: string;
+			body: Record<string, unknown>;
+			/** The result's duration string (videos, audio), when the kind has one. */
+			duration?: string;
+			/** What the kind's input checks learnt (a source video's length, an audio's length, a session). */
+			prepared: Record<string, unknown>;
+			expiresAt?: number;
+		}
+	>;
+	/** identify-face sessions (they are not tasks), by session_id. */
+	sessions: Map<
+		string,
+		{
+			id: string;
+			faces: Array<{ face_id: string; start_time: number; end_time: number }>;
+			videoDurationMs: number;
+			expiresAt: number;
+		}
 	>;
 	requests: SimRequest[];
 	events: SimEvent[];

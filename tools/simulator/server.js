@@ -14,14 +14,19 @@
  * It speaks the documented API with its quirks (message "success"/"SUCCEED", missing request_id,
  * task_result {} or null while pending, duration as a string), runs tasks through
  * submitted → processing → succeed|failed on timers the caller controls, POSTs callbacks on every
- * status change, and serves videos from a second "CDN" server whose links expire.
+ * status change, and serves the results (MP4 videos, PNG images, MP3/WAV audio, face crops) from a
+ * second "CDN" server whose links expire. Options the kinds declare: omniReadShape ('standard' |
+ * 'legacy'), lipSyncReadPath ('advanced-lip-sync' | 'lip-sync'), ttsMode ('immediate' | 'task'),
+ * effectScenes, ttsVoices; settable at start and through POST /__sim/config.
  *
- * Per-task behaviour can be chosen in the prompt, so workflows run in a real n8n can steer it:
+ * Per-task behaviour can be chosen in the prompt (TTS: the text; video-to-audio: its prompts), so
+ * workflows run in a real n8n can steer it:
  *   [sim:fail]  [sim:novideo]  [sim:unsafe]  [sim:nobalance]  [sim:ms=2500]  [sim:size=524288000]  [sim:expired]
  *   [sim:echokey] (the task fails with a message echoing the caller's key, in several encodings)
  *   [sim:msgobject] (task_status_msg is an object)  [sim:dataurl] (the video URL is a data: URL)
  *   [sim:badid] (the create answers task_id "../../tmp/evil")
  *   [sim:gzip] (the CDN serves the video with Content-Encoding: gzip and the compressed Content-Length)
+ *   [sim:noface] [sim:twofaces] (identify-face finds no face / two faces in this task's video)
  * Faults are injected with `sim.fault({on, type, times, retryAfter, delayMs})` or POST /__sim/faults.
  * Hostile faults: trickle (headers, then a byte every delayMs), stall (headers, then nothing),
  * hang (no answer at all), html404, echokey (401 echoing the key), nocode (200 without `code`),
@@ -88,6 +93,8 @@ function directive(prompt, name) {
 }
 
 async function createSimulator(options = {}) {
+	const badOption = kinds.optionProblem(options);
+	if (badOption) throw new Error(badOption);
 	const config = {
 		apiKey: options.apiKey ?? DEFAULT_KEY,
 		host: options.host ?? '127.0.0.1',
@@ -115,6 +122,8 @@ async function createSimulator(options = {}) {
 		callbackDrop: options.callbackDrop ?? [],
 		/** Whether task_info echoes external_task_id (Kling's behaviour). */
 		echoExternalId: options.echoExternalId ?? true,
+		// Options the kind modules declare (omniReadShape, lipSyncReadPath, ttsMode, …): see kinds/index.js.
+		...kinds.optionDefaults(options),
 	};
 	const started = Date.now();
 	const tasks = new Map();
@@ -270,6 +279,12 @@ async function createSimulator(options = {}) {
 			const kind = task && kinds.byName(task.kind);
 			if (!task || task.status !== 'succeed' || task.noVideo || !kind.makesVideo) return undefined;
 			return { task, durationS: Number(task.duration) };
+		},
+		/** The video behind one of this simulator's CDN links (…/videos/<task_id>.mp4), like findVideo. */
+		findVideoByUrl(url) {
+			const match =
+				typeof url === 'string' && url.startsWith(`${cdnUrl}/videos/`) && /\/videos\/([^/?]+)\.mp4/.exec(url);
+			return match ? kindContext.findVideo(`v-${match[1]}`) : undefined;
 		},
 		/** An audio a finished task made (id a-<task_id>, TTS): {task, durationS}, or undefined. */
 		findAudio(audioId) {
@@ -568,7 +583,8 @@ async function createSimulator(options = {}) {
 			if (!task || !readOf || !readOf.active || task.kind !== readOf.kind.kind)
 				return kindError(res, readOf?.kind, 404, 1203, `task ${id} not found`);
 			const data = publicTask(task);
-			return send(res, 200, readOf.kind.readBody ? readOf.kind.readBody(task, data, kindContext) : envelope(data));
+			// A kind may answer in a shape of its own (omni-video's legacy wrapper); else the envelope.
+			return send(res, 200, readOf.kind.readBody?.(task, data, kindContext) ?? envelope(data));
 		}
 		if (fault?.type === 'reset') return void req.socket.destroy();
 		return send(res, 404, '<html><body><h1>404 Not Found</h1></body></html>');
@@ -646,6 +662,8 @@ async function createSimulator(options = {}) {
 			return send(res, 200, { faults });
 		}
 		if (url.pathname === '/__sim/config' && req.method === 'POST') {
+			const problem = kinds.optionProblem(body.value || {});
+			if (problem) return send(res, 400, { error: problem });
 			Object.assign(config, body.value || {});
 			return send(res, 200, { config: { ...config, apiKey: undefined } });
 		}
@@ -791,6 +809,7 @@ async function createSimulator(options = {}) {
 		apiKey: config.apiKey,
 		config,
 		tasks,
+		sessions,
 		requests,
 		events,
 		callbacks,
@@ -817,9 +836,10 @@ async function createSimulator(options = {}) {
 				req.end(JSON.stringify(task));
 			});
 		},
-		/** Makes every link of a finished task expire now. */
+		/** Makes every link of a finished task (or identify-face session) expire now. */
 		expireLinks(taskId) {
-			for (const task of tasks.values()) if (!taskId || task.id === taskId) task.expiresAt = now() - 1;
+			for (const task of [...tasks.values(), ...sessions.values()])
+				if (!taskId || task.id === taskId) task.expiresAt = now() - 1;
 		},
 		snapshot() {
 			return {

@@ -10,7 +10,10 @@
  *   createPath    POST here creates it
  *   readPaths     GET <path>/{task_id} reads it; an array, or (config) => array when an option moves it
  *   otherReadPaths?  (config) => paths that belong to the kind but answer "task not found" now
- *   output        videos | images | audios | undefined (what a finished task carries; the CDN serves it)
+ *   makesVideo?   its result's videos[0] (id v-<task_id>) is a video later creates may name by video_id
+ *   makesAudioId? its result's audios[0] (id a-<task_id>) is an audio_id later creates may name
+ *   options?      simulator options it reads: {name: {default, values?}} (the core applies the
+ *                 defaults and refuses values not in `values`, here and at POST /__sim/config)
  *   defaultModel  the model a task runs when model_name is absent (logged on the task)
  *   modelName?(body)      where the model is named, when not body.model_name (checked by the gateway)
  *   directiveText?(body)  the text [sim:…] directives are read from (default body.prompt)
@@ -26,11 +29,16 @@
  *   file?(task, name, ctx)      {contentType, body} the CDN serves at /files/<task_id>/<name>
  *   answersAtOnce?(config)      the create answers with the finished task (no lifecycle to wait for)
  *   immediate?(body, ctx)       an answer that is not a task at all (data for the envelope)
- *   readBody?(task, data, ctx)  the whole body of a read, when it is not the standard envelope
+ *   readBody?(task, data, ctx)  the whole body of a read when not the standard envelope (undefined: the envelope)
  *   errorBody?(code, message, requestId)  the body of this kind's refusals, when not {code, message}
  *   logBody(body)         the request log's copy of a create body (no base64)
  */
-const KINDS = [require('./text2video'), require('./image2video'), require('./multi-image2video')];
+const KINDS = [
+	require('./text2video'),
+	require('./image2video'),
+	require('./multi-image2video'),
+	require('./omni-video'),
+];
 
 const readPathsOf = (kind, config) => (typeof kind.readPaths === 'function' ? kind.readPaths(config) : kind.readPaths);
 
@@ -59,4 +67,22 @@ function byName(name) {
 	return KINDS.find((kind) => kind.kind === name);
 }
 
-module.exports = { KINDS, byCreatePath, byReadPath, byName, readPathsOf };
+/** Every option the kinds declare, set from `options` or to its default. */
+function optionDefaults(options) {
+	const out = {};
+	for (const kind of KINDS)
+		for (const [name, spec] of Object.entries(kind.options || {}))
+			out[name] = options[name] ?? (typeof spec.default === 'function' ? spec.default() : spec.default);
+	return out;
+}
+
+/** Why `values` (options or a /__sim/config body) holds a value a kind does not know, or undefined. */
+function optionProblem(values) {
+	for (const kind of KINDS)
+		for (const [name, spec] of Object.entries(kind.options || {}))
+			if (values[name] !== undefined && spec.values && !spec.values.includes(values[name]))
+				return `${name} must be one of ${spec.values.join(', ')} (got ${JSON.stringify(values[name])})`;
+	return undefined;
+}
+
+module.exports = { KINDS, byCreatePath, byReadPath, byName, readPathsOf, optionDefaults, optionProblem };

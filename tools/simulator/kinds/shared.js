@@ -142,6 +142,74 @@ function videoLogBody(body) {
 	return out;
 }
 
+/**
+ * The `audios` result of Kling's sound kinds (text-to-audio, video-to-audio). CometAPI documents no
+ * result shape for them; this is Kling's own API's ({id, url_mp3, url_wav, duration_mp3,
+ * duration_wav}, durations as strings of seconds), as its docs and public clients show it:
+ * fairly sure of the field names, less of whether CometAPI passes all of them through.
+ */
+function soundResult(task, ctx) {
+	if (task.noVideo) return { audios: [] };
+	return {
+		audios: [
+			{
+				id: `a-${task.id}`,
+				url_mp3: ctx.fileUrl(task, 'audio.mp3'),
+				url_wav: ctx.fileUrl(task, 'audio.wav'),
+				duration_mp3: task.duration,
+				duration_wav: task.duration,
+			},
+		],
+	};
+}
+
+/** The CDN's audio.mp3 / audio.wav of a sound task: silent, as long as the task says. */
+function soundFile(task, name, ctx) {
+	if (task.noVideo) return undefined;
+	if (name === 'audio.mp3') return { contentType: 'audio/mpeg', body: ctx.media.mp3(Number(task.duration)) };
+	if (name === 'audio.wav') return { contentType: 'audio/wav', body: ctx.media.wav(Number(task.duration)) };
+	return undefined;
+}
+
+/** Exactly one of two fields (video_id / video_url, audio_id / sound_file), with Kling-style messages. */
+function exactlyOne(body, a, b, prefix = '') {
+	const has = (field) => body[field] !== undefined && body[field] !== null && body[field] !== '';
+	if (has(a) && has(b)) return invalid(`${prefix}${a} and ${prefix}${b} cannot both be set`);
+	if (!has(a) && !has(b)) return invalid(`${prefix}${a} or ${prefix}${b} is required`);
+	return undefined;
+}
+
+/**
+ * The audio of an avatar or a lip-sync face: audio_id (a finished TTS audio, 2-60 s) or sound_file
+ * (downloaded or decoded and checked; the request log keeps a summary in `audios`). Its length in
+ * seconds goes to out.durationS (undefined when the format does not state it).
+ */
+async function loadSound(entry, prefix, ctx, out) {
+	if (entry.audio_id !== undefined && entry.audio_id !== null && entry.audio_id !== '') {
+		const audio = ctx.findAudio(entry.audio_id);
+		if (!audio) return invalid(`${prefix}audio_id ${entry.audio_id} not found`);
+		if (audio.durationS < 2 || audio.durationS > 60)
+			return invalid(
+				`${prefix}audio_id ${entry.audio_id} is ${audio.durationS}s long; the audio must be 2 to 60 seconds`,
+			);
+		out.durationS = audio.durationS;
+		return undefined;
+	}
+	const field = `${prefix}sound_file`;
+	const loaded = await ctx.media.loadAudio(field, entry.sound_file);
+	ctx.record.audios = {
+		...ctx.record.audios,
+		[field]:
+			typeof entry.sound_file === 'string' ? ctx.media.audioSummary(entry.sound_file, loaded.buffer) : entry.sound_file,
+	};
+	if (loaded.problem) return invalid(loaded.problem);
+	out.durationS = ctx.media.audioInfo(loaded.buffer).durationS;
+	return undefined;
+}
+
+/** A duration string the way Kling writes them: seconds with one decimal ("4.2"). */
+const seconds = (value) => (Math.round(value * 10) / 10).toFixed(1);
+
 /** Where a task of the kind `name` is created and read: POST/GET /kling/v1/<action>/<name>. */
 const paths = (action, name) => ({
 	createPath: `/kling/v1/${action}/${name}`,
@@ -160,6 +228,11 @@ module.exports = {
 	first,
 	logged,
 	videoResult,
+	soundResult,
+	soundFile,
+	exactlyOne,
+	loadSound,
+	seconds,
 	validateVideo,
 	videoLogBody,
 	paths,

@@ -38,6 +38,8 @@ const KINDS = [
 	require('./image2video'),
 	require('./multi-image2video'),
 	require('./omni-video'),
+	require('./video-extend'),
+	require('./effects'),
 ];
 
 const readPathsOf = (kind, config) => (typeof kind.readPaths === 'function' ? kind.readPaths(config) : kind.readPaths);

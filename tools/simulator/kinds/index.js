@@ -40,6 +40,10 @@ const KINDS = [
 	require('./omni-video'),
 	require('./video-extend'),
 	require('./effects'),
+	require('./avatar-image2video'),
+	require('./identify-face'),
+	require('./advanced-lip-sync'),
+	require('./tts'),
 ];
 
 const readPathsOf = (kind, config) => (typeof kind.readPaths === 'function' ? kind.readPaths(config) : kind.readPaths);

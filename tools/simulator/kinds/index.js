@@ -43,7 +43,10 @@ const KINDS = [
 	require('./avatar-image2video'),
 	require('./identify-face'),
 	require('./advanced-lip-sync'),
+	require('./image-generations'),
 	require('./tts'),
+	require('./text-to-audio'),
+	require('./video-to-audio'),
 ];
 
 const readPathsOf = (kind, config) => (typeof kind.readPaths === 'function' ? kind.readPaths(config) : kind.readPaths);

@@ -2,7 +2,10 @@
 /**
  * A local CometAPI-compatible Kling server for tests, the demo and development.
  *
- * Task kinds: one module each under kinds/ (kinds/index.js lists them and describes a module), so
+ * Task kinds: text2video, image2video, multi-image2video, omni-video, video-extend, effects,
+ * avatar/image2video, identify-face (an immediate answer, not a task), advanced-lip-sync,
+ * images/generations, audio/tts, audio/text-to-audio, audio/video-to-audio: one module each under
+ * kinds/ (kinds/index.js lists them and describes a module; media.js holds the bytes), so
  * this core knows none of them by name: it finds the kind from the path, asks the module to check
  * the body and to shape the result, and does everything kinds share — HTTP, auth, faults, the task
  * lifecycle and its timing, callbacks, external ids, the CDN, the /__sim/* control API and the

@@ -208,6 +208,8 @@ export interface RunOptions {
 	retryTries?: number;
 	/** Cancels the execution this many ms after it started (the editor's "Stop" button). */
 	cancelAfterMs?: number;
+	/** Cancels it as soon as this holds (checked every 20 ms): Stop at a stage, whatever the machine's load. */
+	cancelWhen?: () => boolean;
 }
 
 export interface RunResult {
@@ -295,6 +297,15 @@ export async function runKlingNode(options: RunOptions): Promise<RunResult> {
 	if (options.cancelAfterMs !== undefined) {
 		const timer = setTimeout(() => execution.cancel(), options.cancelAfterMs);
 		void done.promise.finally(() => clearTimeout(timer));
+	}
+	if (options.cancelWhen) {
+		const { cancelWhen } = options;
+		const timer = setInterval(() => {
+			if (!cancelWhen()) return;
+			clearInterval(timer);
+			execution.cancel();
+		}, 20);
+		void done.promise.finally(() => clearInterval(timer));
 	}
 	await execution;
 	const run = await done.promise;

@@ -58,7 +58,11 @@ describe('2. Stop keeps every task id where the user can find it', () => {
 		const { sim } = ctx;
 		engineLogs.length = 0;
 		const items = Array.from({ length: 20 }, (_, i) => ({ p: `clip ${i} [sim:ms=30000]` }));
-		const result = await run(sim, createParams({ prompt: '={{ $json.p }}' }), { items, cancelAfterMs: 1500 });
+		// Stopped once every create was answered (not after a fixed time: a loaded machine creates slower).
+		const result = await run(sim, createParams({ prompt: '={{ $json.p }}' }), {
+			items,
+			cancelWhen: () => sim.requestsOf('create').filter((r) => r.status === 200).length === 20,
+		});
 		expect(result.status).toBe('canceled');
 		expect(sim.tasks.size).toBe(20);
 		const customData = (result.run.data.resultData.metadata ?? {}) as Record<string, string>;

@@ -15,6 +15,8 @@ describe('progress a user sees in the editor, in the n8n engine', () => {
 	});
 
 	it('a manual Wait Until Done run tells the browser console each task id and each status change', async () => {
+		// Processing for 2.4 s: a poll every 0.5 s sees it even on a loaded machine.
+		ctx.sim.config.taskMs = 2500;
 		const result = await run(ctx.sim, createParams({ download: false }));
 		expect(result.status).toBe('success');
 		const taskId = String(result.items[0].json.task_id);
@@ -76,7 +78,8 @@ describe('progress a user sees in the editor, in the n8n engine', () => {
 	});
 
 	it('Get Task of a running task: the hint says it was not waited for', async () => {
-		ctx.sim.config.taskMs = 60_000;
+		ctx.sim.config.submittedMs = 60_000;
+		ctx.sim.config.taskMs = 120_000;
 		const created = await run(ctx.sim, createParams({ waitMode: 'none' }));
 		const taskId = String(created.items[0].json.task_id);
 		editorConsole.length = 0;

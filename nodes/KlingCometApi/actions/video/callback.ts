@@ -320,7 +320,7 @@ async function handleCallback(ctx: IWebhookFunctions): Promise<IWebhookResponseD
 		if (!signature.ok || signature.kind !== kindOfEntry(pending[index]!)) {
 			return respond(ctx, {
 				status: 403,
-				body: { received: true, resumed: false, reason: `${signature.ok ? 'bad' : signature.reason} signature` },
+				body: { received: true, resumed: false, reason: signature.ok ? 'bad signature' : signature.reason },
 			});
 		}
 	}

@@ -1,11 +1,17 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, IWebhookResponseData } from 'n8n-workflow';
 import { router } from '../../../../nodes/KlingCometApi/actions/router';
+import type { ItemContext } from '../../../../nodes/KlingCometApi/actions/types';
 import {
 	PENDING_TASK_FIELD,
 	callbackUrlForPause,
+	pauseUntilCallback,
+	readOnceBeforePause,
+	resumedTasks,
 	resumeOnCallback,
 } from '../../../../nodes/KlingCometApi/actions/video/callback';
+import { Redactor } from '../../../../nodes/KlingCometApi/helpers/redaction';
 import { callbackSignature, signCallbackUrl } from '../../../../nodes/KlingCometApi/helpers/signing';
+import type { KlingTask, TaskKind } from '../../../../nodes/KlingCometApi/transport';
 import type { RecordedRequest, Scripted } from '../../../helpers/fake-context';
 import {
 	createParameters,
@@ -220,6 +226,179 @@ describe('the router pausing and resuming', () => {
 	});
 });
 
+/** The parts of a pause the router calls: the read before it, the marked items, and recognizing the resume. */
+describe('the pause itself', () => {
+	afterEach(() => jest.useRealTimers());
+
+	describe('Pause Until Callback: the read before pausing', () => {
+		const created = task('submitted', { task_id: 't1' }) as KlingTask;
+		const itemContext = (log: string[] = []) =>
+			({
+				itemIndex: 0,
+				baseUrl: UNIT_BASE_URL,
+				signal: new AbortController().signal,
+				log: (message: string) => log.push(message),
+			}) as unknown as ItemContext;
+
+		it('does not read a task that had already finished when it was created', async () => {
+			const fake = fakeContext({ api: [ok(task('processing', { task_id: 't1' }))] });
+			const done = task('succeed', { task_id: 't1' }) as KlingTask;
+			expect(await readOnceBeforePause(fake.ctx, done, 'text2video', itemContext(), Date.now() + 60_000)).toBe(done);
+			expect(fake.requests).toHaveLength(0);
+		});
+
+		it("reads an unfinished task once, under its own kind's path, and returns what CometAPI said", async () => {
+			const fake = fakeContext({ api: [ok(task('processing', { task_id: 't1' }))] });
+			const read = await readOnceBeforePause(fake.ctx, created, 'image2video', itemContext(), Date.now() + 60_000);
+			expect(read).toEqual(task('processing', { task_id: 't1' }));
+			expect(fake.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+				`GET ${UNIT_BASE_URL}/kling/v1/videos/image2video/t1`,
+			]);
+		});
+
+		it('keeps the created task when the read fails (the callbacks will tell), and logs why', async () => {
+			const log: string[] = [];
+			const fake = fakeContext({ api: [klingError(400, 1201, 'bad request')] });
+			expect(await readOnceBeforePause(fake.ctx, created, 'text2video', itemContext(log), Date.now() + 60_000)).toBe(
+				created,
+			);
+			expect(fake.requests).toHaveLength(1);
+			expect(log).toEqual([
+				'Kling task t1: read before pausing failed (CometAPI refused the parameters of this request (task t1))',
+			]);
+		});
+
+		it.each([
+			['at the Timeout when it comes first', 1000, 1000],
+			['after 20 s when the Timeout is later', 30 * 60_000, 20_000],
+		])('gives up a read that gets no answer %s', async (_name, timeoutMs, givesUpAfter) => {
+			jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+			const log: string[] = [];
+			const fake = fakeContext({ api: ['hang'] });
+			let read: KlingTask | undefined;
+			void readOnceBeforePause(fake.ctx, created, 'text2video', itemContext(log), timeoutMs).then(
+				(task) => (read = task),
+			);
+			await jest.advanceTimersByTimeAsync(givesUpAfter - 1);
+			expect(read).toBeUndefined();
+			await jest.advanceTimersByTimeAsync(1);
+			expect(read).toBe(created);
+			expect(log).toEqual(['Kling task t1: read before pausing failed (no answer in time)']);
+		});
+	});
+
+	describe('Pause Until Callback: what the paused items carry', () => {
+		it('marks each input item in place with its task, and saves the execution as waiting until the Timeout', async () => {
+			jest.useFakeTimers({ now: Date.parse('2026-11-30T23:00:00.000Z') });
+			const fake = fakeContext({
+				items: [{ prompt: 'a' }, { prompt: 'b' }, { prompt: 'c' }, { prompt: 'd' }],
+				executionId: 'exec-9',
+			});
+			const waitUntil = Date.parse('2026-12-01T00:30:00.000Z');
+			const done = task('succeed', { task_id: 't0', task_status_msg: `echo ${UNIT_KEY}` }) as KlingTask;
+			const [output] = await pauseUntilCallback(
+				fake.ctx,
+				[
+					{ task: done, taskKind: 'text2video' },
+					{ task: task('processing', { task_id: 't1' }) as KlingTask, taskKind: 'image2video' },
+					{
+						taskKind: 'multi-image2video',
+						error: { error: 'CometAPI refused the create', task_id: null, task_status: null },
+					},
+					{
+						taskKind: 'text2video',
+						error: { error: 'reading failed', description: 'run Get Task', task_id: 't3', task_status: 'submitted' },
+					},
+				],
+				waitUntil,
+				new Redactor([UNIT_KEY]),
+			);
+			expect(fake.paused).toEqual([new Date(waitUntil)]);
+			const common = {
+				state: 'waiting',
+				node: 'Kling',
+				node_id: 'node-1',
+				execution_id: 'exec-9',
+				status_read_at: '2026-11-30T23:00:00.000Z',
+				timeout_at: '2026-12-01T00:30:00.000Z',
+				signed_callback: true,
+				note: 'NOT DELIVERED: if this item left the "Kling" node like this, no callback confirmed its task before the Timeout (2026-12-01T00:30:00.000Z). The task may have finished since or may still be running on CometAPI; nothing was lost. Collect it with Kling (CometAPI) → Get Task, Task ID {{ $json.kling_pending_task.task_id }}, Wait Mode "Wait Until Done" (route such items there with an IF on {{ $json.kling_pending_task !== undefined }}).',
+			};
+			expect(fake.items.map((item) => item.json)).toStrictEqual([
+				{
+					prompt: 'a',
+					[PENDING_TASK_FIELD]: {
+						...common,
+						item: 0,
+						task_id: 't0',
+						status_before_pause: 'succeed',
+						task_kind: 'text2video',
+						// A task finished before the pause travels with it, the key masked.
+						task: { ...done, task_status_msg: 'echo ***' },
+					},
+				},
+				{
+					prompt: 'b',
+					[PENDING_TASK_FIELD]: {
+						...common,
+						item: 1,
+						task_id: 't1',
+						status_before_pause: 'processing',
+						task_kind: 'image2video',
+					},
+				},
+				{
+					prompt: 'c',
+					[PENDING_TASK_FIELD]: {
+						...common,
+						item: 2,
+						task_id: null,
+						status_before_pause: null,
+						task_kind: 'multi-image2video',
+						error: { message: 'CometAPI refused the create' },
+					},
+				},
+				{
+					prompt: 'd',
+					[PENDING_TASK_FIELD]: {
+						...common,
+						item: 3,
+						task_id: 't3',
+						status_before_pause: 'submitted',
+						task_kind: 'text2video',
+						error: { message: 'reading failed', description: 'run Get Task' },
+					},
+				},
+			]);
+			expect(output).toEqual(fake.items.map((item, i) => ({ json: item.json, pairedItem: { item: i } })));
+			expect(output[0].json).toBe(fake.items[0].json);
+		});
+	});
+
+	describe('Pause Until Callback: which run is the resume', () => {
+		const finished = (extra: IDataObject = {}): INodeExecutionData => ({
+			json: {
+				[PENDING_TASK_FIELD]: { state: 'finished', node_id: 'node-1', execution_id: 'exec-1', task_id: 't0', ...extra },
+			},
+		});
+
+		it('is the resume when every item carries a finished task of this node and this execution', () => {
+			const items = [finished(), finished({ task_id: 't1' })];
+			expect(resumedTasks(fakeContext().ctx, items)).toEqual(items.map((item) => item.json[PENDING_TASK_FIELD]));
+		});
+
+		it.each<[string, INodeExecutionData[]]>([
+			['no items', []],
+			['an item without a pending task', [finished(), { json: { prompt: 'a' } }]],
+			['an item still waiting', [finished(), finished({ state: 'waiting' })]],
+			['items finished by another node', [finished({ node_id: 'node-2' })]],
+			['an item of another execution', [finished(), finished({ execution_id: 'exec-2' })]],
+		])('is not the resume with %s', (_name, items) => {
+			expect(resumedTasks(fakeContext().ctx, items)).toBeUndefined();
+		});
+	});
+});
+
 describe('the webhook', () => {
 	let executionCounter = 0;
 	/** Each test gets its own execution id: the handler caches confirmed tasks per execution and node. */
@@ -258,6 +437,13 @@ describe('the webhook', () => {
 		return { answer, reads, total: () => Object.values(reads).reduce((a, b) => a + b, 0) };
 	}
 
+	/** The query of the callback URL the node created the task with (resume URL + node id, signed). */
+	const signedQuery = (executionId: string, kind: TaskKind = 'text2video', key = UNIT_KEY) =>
+		Object.fromEntries(
+			new URL(signCallbackUrl(`https://n8n.example.test/webhook-waiting/${executionId}/node-1`, key, kind))
+				.searchParams,
+		);
+
 	describe('Pause Until Callback: where CometAPI calls back', () => {
 		const node = { ctx: fakeContext().ctx };
 		const url = (resumeUrl: string, baseUrl: string, callbackUrl = '') =>
@@ -293,6 +479,83 @@ describe('the webhook', () => {
 			}
 			expect(url('http://127.0.0.1:5678/webhook-waiting/42', 'http://127.0.0.1:4010')).toBe(
 				'http://127.0.0.1:5678/webhook-waiting/42/node-1',
+			);
+		});
+
+		it('ignores a Callback URL that is only spaces: nothing to refuse', () => {
+			expect(url('https://n8n.example.com/webhook-waiting/42', 'https://api.cometapi.com', ' \t ')).toBe(
+				'https://n8n.example.com/webhook-waiting/42/node-1',
+			);
+		});
+
+		it('appends the node id once, whatever trailing slashes the resume URL has', () => {
+			expect(url('https://n8n.example.com/webhook-waiting/42/?signature=abc', 'https://api.cometapi.com')).toBe(
+				'https://n8n.example.com/webhook-waiting/42/node-1?signature=abc',
+			);
+			expect(url('https://n8n.example.com/webhook-waiting/42///', 'https://api.cometapi.com')).toBe(
+				'https://n8n.example.com/webhook-waiting/42/node-1',
+			);
+		});
+
+		it('refuses only the tool variant (a type ending in "Tool"), not a package whose name contains "Tool"', () => {
+			const fake = fakeContext();
+			fake.ctx.getNode().type = 'n8n-nodes-Toolbox.klingCometApi';
+			expect(callbackUrlForPause(fake.ctx, '', 'https://api.cometapi.com')).toBe(
+				'https://n8n.example.test/webhook-waiting/exec-1/node-1?signature=abc',
+			);
+		});
+
+		/** The error a call throws (fails the test when it throws none). */
+		function refusal(run: () => unknown): unknown {
+			try {
+				run();
+			} catch (error) {
+				return error;
+			}
+			throw new Error('not refused');
+		}
+
+		it('each refusal names the field to change and says what to do', () => {
+			const tool = fakeContext();
+			tool.ctx.getNode().type = 'n8n-nodes-cometapi-kling.klingCometApiTool';
+			expect([
+				refusal(() =>
+					url('https://n8n.example.com/webhook-waiting/42', 'https://api.cometapi.com', 'https://x.test/h'),
+				),
+				refusal(() => callbackUrlForPause(tool.ctx, undefined, 'https://api.cometapi.com')),
+				refusal(() => url('http://localhost:5678/webhook-waiting/42', 'https://api.cometapi.com')),
+			]).toEqual([
+				expect.objectContaining({
+					name: 'ParameterError',
+					field: 'callbackUrl',
+					message:
+						'Additional Fields → Callback URL cannot be used with Wait Mode "Pause Until Callback", which sets its own: remove it, or choose "Return Task Immediately"',
+				}),
+				expect.objectContaining({
+					name: 'ParameterError',
+					field: 'waitMode',
+					message:
+						'Wait Mode "Pause Until Callback" cannot be used when the node is an AI Agent tool: choose "Return Task Immediately" or "Wait Until Done"',
+				}),
+				expect.objectContaining({
+					name: 'ParameterError',
+					field: 'waitMode',
+					message:
+						'CometAPI (https://api.cometapi.com) could never reach n8n\'s webhook address http://localhost:5678, a local or private address: set n8n\'s WEBHOOK_URL environment variable to the public https address of this n8n, or use "Wait Until Done"',
+				}),
+			]);
+		});
+
+		it.each([
+			['is empty', ''],
+			['is not an address', 'not a url'],
+		])('refuses to pause when the resume URL %s', (_name, resumeUrl) => {
+			expect(refusal(() => url(resumeUrl, 'https://api.cometapi.com'))).toEqual(
+				expect.objectContaining({
+					name: 'ParameterError',
+					field: 'waitMode',
+					message: 'This n8n has no resume URL for waiting executions: use "Wait Until Done"',
+				}),
 			);
 		});
 
@@ -516,13 +779,6 @@ describe('the webhook', () => {
 	});
 
 	describe('Pause Until Callback: signed callbacks, bounded reads, one resume', () => {
-		/** The query of the callback URL the node created the task with (resume URL + node id, signed). */
-		const signedQuery = (executionId: string, kind = 'text2video' as const, key = UNIT_KEY) =>
-			Object.fromEntries(
-				new URL(signCallbackUrl(`https://n8n.example.test/webhook-waiting/${executionId}/node-1`, key, kind))
-					.searchParams,
-			);
-
 		it('refuses an unsigned or forged callback for a task created with a signed URL: 403, no read', async () => {
 			const executionId = nextExecution();
 			const input = pausedItems(['a'], executionId, { signed_callback: true });
@@ -588,6 +844,466 @@ describe('the webhook', () => {
 				expect(answer.webhookResponse).toMatchObject({ resumed: false });
 			}
 			expect(hooks.every((hook) => hook.answered.status === undefined)).toBe(true);
+			expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+		});
+	});
+	describe('Pause Until Callback: every answer of webhook()', () => {
+		const answer200 = (reason: string) => ({ webhookResponse: { received: true, resumed: false, reason } });
+		const finalBody = (taskId: string) => ({ task_id: taskId, task_status: 'succeed' });
+		const pendingOf = (item: INodeExecutionData) => item.json[PENDING_TASK_FIELD] as IDataObject;
+		/** Lets every answer already given reach its callback (no timers involved). */
+		const settle = async () => {
+			for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+		};
+
+		afterEach(() => jest.useRealTimers());
+
+		it.each([
+			['no body', undefined],
+			['a body without a task id', { event: 'ping' }],
+			['a text body', 'task_id=a&task_status=succeed'],
+		])('answers %s with a plain 200 "not a Kling task", reading nothing', async (_name, body) => {
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({ body, input: pausedItems(['a'], nextExecution()), api: cometapi.answer });
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual(answer200('not a Kling task'));
+			expect(cometapi.total()).toBe(0);
+		});
+
+		it.each([
+			['processing', { task_id: 'a', task_status: 'processing' }],
+			['submitted', { task_id: 'a', task_status: 'submitted' }],
+			['no status at all', { task_id: 'a' }],
+		])('answers a callback saying %s with a plain 200 "not finished yet", reading nothing', async (_name, body) => {
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({ body, input: pausedItems(['a'], nextExecution()), api: cometapi.answer });
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual(answer200('not finished yet'));
+			expect(cometapi.total()).toBe(0);
+		});
+
+		it.each<[string, (executionId: string) => unknown[]]>([
+			['no input items', () => []],
+			['items paused by another node', (executionId) => pausedItems(['a'], executionId, { node_id: 'node-2' })],
+			[
+				'an item not paused at all among paused ones',
+				(executionId) => [...pausedItems(['a'], executionId), { json: { prompt: 'plain' } }],
+			],
+			['an item whose pending task is null', () => [{ json: { [PENDING_TASK_FIELD]: null } }]],
+			['an item without json', () => [{}]],
+			['a missing item', () => [null]],
+		])('answers a plain 200 "not waiting here" to a node with %s, reading nothing', async (_name, input) => {
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({ body: finalBody('a'), input: input(nextExecution()) as never, api: cometapi.answer });
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual(answer200('not waiting here'));
+			expect(cometapi.total()).toBe(0);
+		});
+
+		it('answers a plain 200 "the credential is not usable" when it has no API key, reading nothing', async () => {
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], nextExecution()),
+				api: cometapi.answer,
+				credentials: { apiKey: ' ', baseUrl: UNIT_BASE_URL },
+			});
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual(answer200('the credential is not usable'));
+			expect(cometapi.total()).toBe(0);
+		});
+
+		it('answers a refused signature 403 saying why, before any read: unsigned, forged, or made for another kind', async () => {
+			const executionId = nextExecution();
+			const input = pausedItems(['a'], executionId, { signed_callback: true, task_kind: 'text2video' });
+			const cometapi = api({ a: 'succeed' });
+			const refused = async (query: IDataObject) => {
+				const hook = fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer, query });
+				expect(await resumeOnCallback.call(hook.ctx)).toEqual({ noWebhookResponse: true });
+				return hook.answered;
+			};
+			const forbidden = (reason: unknown) => ({ status: 403, body: { received: true, resumed: false, reason } });
+			expect(await refused({})).toEqual(forbidden('unsigned'));
+			expect(await refused(signedQuery(executionId, 'text2video', 'sk-someone-else'))).toEqual(
+				forbidden('bad signature'),
+			);
+			// A genuine signature of this URL, but for image-to-video: this task is text-to-video.
+			expect(await refused(signedQuery(executionId, 'image2video'))).toEqual(forbidden('bad signature'));
+			expect(cometapi.total()).toBe(0);
+		});
+
+		it.each<[string, Partial<PendingTask>, TaskKind]>([
+			['its own kind', { task_kind: 'image2video' }, 'image2video'],
+			['text-to-video for an item paused before task kinds existed', {}, 'text2video'],
+		])('accepts a signature for %s, and reads the task there', async (_name, kind, signedFor) => {
+			const executionId = nextExecution();
+			const cometapi = api({ a: 'succeed' });
+			const paths: string[] = [];
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], executionId, { signed_callback: true, ...kind }),
+				api: (request: RecordedRequest) => {
+					paths.push(request.url);
+					return cometapi.answer(request);
+				},
+				query: signedQuery(executionId, signedFor),
+			});
+			expect((await resumeOnCallback.call(hook.ctx)).webhookResponse).toEqual({ received: true, resumed: true });
+			expect(paths).toEqual([`${UNIT_BASE_URL}/kling/v1/videos/${signedFor}/a`]);
+		});
+
+		it('answers a claim a read refuted "not finished yet", and the same claim moments later 503 "not confirmed yet", unread', async () => {
+			const cometapi = api({ a: 'processing' });
+			const input = pausedItems(['a'], nextExecution());
+			const call = async () => {
+				const hook = fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer });
+				return { answer: await resumeOnCallback.call(hook.ctx), answered: hook.answered };
+			};
+			expect(await call()).toEqual({ answer: answer200('not finished yet'), answered: {} });
+			expect(await call()).toEqual({
+				answer: { noWebhookResponse: true },
+				answered: { status: 503, body: { received: true, resumed: false, reason: 'not confirmed yet' } },
+			});
+			expect(cometapi.reads).toEqual({ a: 1 });
+		});
+
+		it('answers 503 "could not confirm the task" when the read fails, and logs why', async () => {
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], nextExecution()),
+				api: [klingError(400, 1201, 'bad request')],
+			});
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual({ noWebhookResponse: true });
+			expect(hook.answered).toEqual({
+				status: 503,
+				body: { received: true, resumed: false, reason: 'could not confirm the task' },
+			});
+			expect(hook.logs).toEqual([
+				{
+					level: 'info',
+					message: 'Kling callback for task a: reading it failed (CometAPI refused the parameters of this request)',
+				},
+			]);
+		});
+
+		it('gives up a read that gets no answer after 20 s: 503 "could not confirm the task", logged', async () => {
+			jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+			const hook = fakeWebhook({ body: finalBody('a'), input: pausedItems(['a'], nextExecution()), api: ['hang'] });
+			let answer: IWebhookResponseData | undefined;
+			void resumeOnCallback.call(hook.ctx).then((answered) => (answer = answered));
+			await jest.advanceTimersByTimeAsync(19_999);
+			expect(answer).toBeUndefined();
+			await jest.advanceTimersByTimeAsync(1);
+			expect(answer).toEqual({ noWebhookResponse: true });
+			expect(hook.answered).toEqual({
+				status: 503,
+				body: { received: true, resumed: false, reason: 'could not confirm the task' },
+			});
+			expect(hook.logs).toEqual([
+				{ level: 'info', message: 'Kling callback for task a: reading it failed (task a could not be read in time)' },
+			]);
+		});
+
+		it('hears an answer that takes a moment (the 20 s are ahead, not behind)', async () => {
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], nextExecution()),
+				api: async (request: RecordedRequest) => {
+					await new Promise((resolve) => setTimeout(resolve, 5));
+					return cometapi.answer(request);
+				},
+			});
+			expect((await resumeOnCallback.call(hook.ctx)).webhookResponse).toEqual({ received: true, resumed: true });
+		});
+
+		it('resumes with each item as it paused, marked finished with its task; an item whose create failed keeps its error', async () => {
+			const executionId = nextExecution();
+			const cometapi = api({ a: 'succeed' });
+			const [paused] = pausedItems(['a'], executionId);
+			const failed = {
+				json: {
+					prompt: 'prompt 1',
+					[PENDING_TASK_FIELD]: {
+						...pendingOf(paused),
+						item: 1,
+						task_id: null,
+						error: { message: 'CometAPI refused the create' },
+					},
+				},
+			};
+			const hook = fakeWebhook({ body: finalBody('a'), input: [paused, failed], api: cometapi.answer });
+			expect(await resumeOnCallback.call(hook.ctx)).toStrictEqual({
+				webhookResponse: { received: true, resumed: true },
+				workflowData: [
+					[
+						{
+							json: {
+								prompt: 'prompt 0',
+								[PENDING_TASK_FIELD]: {
+									...pendingOf(paused),
+									state: 'finished',
+									task: task('succeed', { task_id: 'a' }),
+								},
+							},
+							pairedItem: { item: 0 },
+						},
+						{
+							json: { prompt: 'prompt 1', [PENDING_TASK_FIELD]: { ...pendingOf(failed), state: 'finished' } },
+							pairedItem: { item: 1 },
+						},
+					],
+				],
+			});
+			// The item without a task is not read.
+			expect(cometapi.reads).toEqual({ a: 1 });
+			expect(hook.logs).toEqual([
+				{ level: 'info', message: 'Kling (CometAPI) node "Kling": all 2 tasks finished, resuming the execution' },
+			]);
+		});
+
+		it('resumes with a task confirmed by an earlier callback as CometAPI answered it then, not read again', async () => {
+			const statuses: Record<string, string> = { a: 'succeed', b: 'processing' };
+			const cometapi = api(statuses);
+			const input = pausedItems(['a', 'b'], nextExecution());
+			const call = async (taskId: string) =>
+				await resumeOnCallback.call(fakeWebhook({ body: finalBody(taskId), input, api: cometapi.answer }).ctx);
+			expect(await call('a')).toEqual(answer200('waiting for other tasks'));
+			statuses.b = 'succeed';
+			const items = (await call('b')).workflowData![0];
+			expect(items.map((item) => pendingOf(item).task)).toEqual([
+				task('succeed', { task_id: 'a' }),
+				task('succeed', { task_id: 'b' }),
+			]);
+			expect(cometapi.reads).toEqual({ a: 1, b: 2 });
+		});
+
+		it('does not read again a task that finished before the pause: it resumes with that task', async () => {
+			const cometapi = api({ a: 'succeed', b: 'succeed' });
+			const before = task('succeed', { task_id: 'a', task_status_msg: 'read before the pause' });
+			const input = pausedItems(['a', 'b'], nextExecution());
+			pendingOf(input[0]).task = before;
+			const hook = fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer });
+			const items = (await resumeOnCallback.call(hook.ctx)).workflowData![0];
+			expect(cometapi.reads).toEqual({ b: 1 });
+			expect(pendingOf(items[0]).task).toEqual(before);
+		});
+
+		it('reads a task whose stored copy had not finished, rather than trusting it', async () => {
+			const cometapi = api({ a: 'succeed' });
+			const input = pausedItems(['a'], nextExecution());
+			pendingOf(input[0]).task = task('processing', { task_id: 'a' });
+			const hook = fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer });
+			const items = (await resumeOnCallback.call(hook.ctx)).workflowData![0];
+			expect(cometapi.reads).toEqual({ a: 1 });
+			expect(pendingOf(items[0]).task).toEqual(task('succeed', { task_id: 'a' }));
+		});
+
+		it('stays paused, without calling it running, when another task cannot be read', async () => {
+			// b is unknown to CometAPI: its read fails (404).
+			const cometapi = api({ a: 'succeed' });
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a', 'b'], nextExecution()),
+				api: cometapi.answer,
+			});
+			expect(await resumeOnCallback.call(hook.ctx)).toEqual(answer200('waiting for other tasks'));
+			expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+			expect(hook.logs).toEqual([]);
+		});
+
+		it('does not read again a task that a simultaneous callback confirmed meanwhile', async () => {
+			const input = pausedItems(['a', 'b'], nextExecution());
+			const reads: string[] = [];
+			let releaseA!: () => void;
+			const aHeld = new Promise<void>((resolve) => (releaseA = resolve));
+			const answer = async (request: RecordedRequest) => {
+				const id = request.url.split('/').pop()!;
+				reads.push(id);
+				if (id === 'a') await aHeld;
+				return ok(task('succeed', { task_id: id }));
+			};
+			const call = (taskId: string) =>
+				resumeOnCallback.call(fakeWebhook({ body: finalBody(taskId), input, api: answer }).ctx);
+			// a's callback reads a, whose answer is held back; b's callback confirms b, then joins that read of a.
+			const first = call('a');
+			await settle();
+			const second = call('b');
+			await settle();
+			expect(reads).toEqual(['a', 'b']);
+			releaseA();
+			const answers = await Promise.all([first, second]);
+			// a's callback then finds b confirmed: no second read of b.
+			expect(reads).toEqual(['a', 'b']);
+			expect(answers.map((answered) => answered.webhookResponse)).toEqual(
+				expect.arrayContaining([
+					{ received: true, resumed: true },
+					{ received: true, resumed: false, reason: 'already resumed' },
+				]),
+			);
+		});
+
+		it('answers a callback after the resume with a plain 200 "already resumed", reading nothing', async () => {
+			const cometapi = api({ a: 'succeed', b: 'succeed' });
+			const input = pausedItems(['a', 'b'], nextExecution());
+			const call = async (taskId: string) => {
+				const hook = fakeWebhook({ body: finalBody(taskId), input, api: cometapi.answer });
+				return { answer: await resumeOnCallback.call(hook.ctx), logs: hook.logs.length };
+			};
+			expect((await call('a')).answer.webhookResponse).toEqual({ received: true, resumed: true });
+			expect(await call('b')).toEqual({ answer: answer200('already resumed'), logs: 0 });
+			expect(await call('a')).toEqual({ answer: answer200('already resumed'), logs: 0 });
+			expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+		});
+
+		it('resumes again a minute after a resume (should the first have failed to start), not before', async () => {
+			const start = Date.now();
+			const clock = jest.spyOn(Date, 'now').mockReturnValue(start);
+			try {
+				const cometapi = api({ a: 'succeed' });
+				const input = pausedItems(['a'], nextExecution());
+				const call = async () =>
+					(await resumeOnCallback.call(fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer }).ctx))
+						.webhookResponse;
+				expect(await call()).toEqual({ received: true, resumed: true });
+				clock.mockReturnValue(start + 60_000 - 1);
+				expect(await call()).toEqual({ received: true, resumed: false, reason: 'already resumed' });
+				clock.mockReturnValue(start + 60_000);
+				expect(await call()).toEqual({ received: true, resumed: true });
+				expect(cometapi.reads).toEqual({ a: 1 });
+			} finally {
+				clock.mockRestore();
+			}
+		});
+
+		it.each<[string, unknown]>([
+			['no run data', undefined],
+			['no execution data', {}],
+			['no execution stack', { executionData: {} }],
+			['an empty execution stack', { executionData: { nodeExecutionStack: [] } }],
+			['a stack entry without a node', { executionData: { nodeExecutionStack: [{}] } }],
+		])("resumes when n8n's internals have %s (the items then pass through)", async (_name, runExecutionData) => {
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], nextExecution()),
+				api: api({ a: 'succeed' }).answer,
+			});
+			(hook.ctx as unknown as { runExecutionData: unknown }).runExecutionData = runExecutionData;
+			const answer = await resumeOnCallback.call(hook.ctx);
+			expect(answer.webhookResponse).toEqual({ received: true, resumed: true });
+			expect(answer.workflowData![0]).toHaveLength(1);
+		});
+
+		it('lets only itself run again: another node first on the execution stack stays disabled', async () => {
+			const hook = fakeWebhook({
+				body: finalBody('a'),
+				input: pausedItems(['a'], nextExecution()),
+				api: api({ a: 'succeed' }).answer,
+			});
+			const other = { name: 'Other', disabled: true };
+			(hook.ctx as unknown as { runExecutionData: unknown }).runExecutionData = {
+				executionData: { nodeExecutionStack: [{ node: other }] },
+			};
+			expect((await resumeOnCallback.call(hook.ctx)).webhookResponse).toEqual({ received: true, resumed: true });
+			expect(other.disabled).toBe(true);
+		});
+
+		describe('the other tasks, in random order', () => {
+			let random: jest.SpyInstance;
+			beforeEach(() => (random = jest.spyOn(Math, 'random').mockReturnValue(0.5)));
+			afterEach(() => random.mockRestore());
+
+			it('reads the task called back first, then the others shuffled by Math.random (not in item order)', async () => {
+				const cometapi = api({ h: 'succeed', x: 'succeed', y: 'succeed', z: 'succeed' });
+				const order: string[] = [];
+				const hook = fakeWebhook({
+					body: finalBody('h'),
+					input: pausedItems(['h', 'x', 'y', 'z'], nextExecution()),
+					api: (request: RecordedRequest) => {
+						order.push(request.url.split('/').pop()!);
+						return cometapi.answer(request);
+					},
+				});
+				expect((await resumeOnCallback.call(hook.ctx)).webhookResponse).toEqual({ received: true, resumed: true });
+				// Fisher-Yates with Math.random() = 0.5 turns [x, y, z] into [x, z, y].
+				expect(order).toEqual(['h', 'x', 'z', 'y']);
+			});
+
+			it('stops at the first other task still running, logging it; a repeat right after reads nothing', async () => {
+				const cometapi = api({ a: 'succeed', b: 'processing', c: 'succeed' });
+				const input = pausedItems(['a', 'b', 'c'], nextExecution());
+				const call = async () => {
+					const hook = fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer });
+					return { answer: await resumeOnCallback.call(hook.ctx), logs: hook.logs };
+				};
+				// With Math.random() = 0.5 the others keep their order: b, then c.
+				expect(await call()).toEqual({
+					answer: answer200('waiting for other tasks'),
+					logs: [{ level: 'debug', message: 'Kling callback: task b is still running, staying paused' }],
+				});
+				expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+				// b was seen running a moment ago: a repeat of a's callback reads neither b nor c.
+				expect(await call()).toEqual({ answer: answer200('waiting for other tasks'), logs: [] });
+				expect(cometapi.reads).toEqual({ a: 1, b: 1 });
+			});
+		});
+	});
+
+	/** These count entries from empty: each test loads its own copy of the module, with nothing remembered yet. */
+	describe('Pause Until Callback: what this n8n instance remembers', () => {
+		type CallbackModule = typeof import('../../../../nodes/KlingCometApi/actions/video/callback');
+		function freshModule(): CallbackModule {
+			let fresh: CallbackModule | undefined;
+			// n8n-workflow is shared (reloading it is slow); the callback module and our helpers are loaded afresh.
+			const n8nWorkflow: unknown = jest.requireActual('n8n-workflow');
+			jest.isolateModules(() => {
+				jest.doMock('n8n-workflow', () => n8nWorkflow);
+				fresh = require('../../../../nodes/KlingCometApi/actions/video/callback') as CallbackModule;
+			});
+			jest.dontMock('n8n-workflow');
+			return fresh!;
+		}
+		const finalBody = (taskId: string) => ({ task_id: taskId, task_status: 'succeed' });
+		/** A final callback resuming another execution paused at this node, its task finished before the pause (no read). */
+		async function otherExecution(fresh: CallbackModule, n: number): Promise<void> {
+			const input = pausedItems(['x'], `exec-other-${n}`, { task: task('succeed', { task_id: 'x' }) });
+			// A key too short to mask anything keeps these 500 callbacks quick (no redaction patterns to build).
+			const credentials = { apiKey: 'k', baseUrl: UNIT_BASE_URL };
+			const answer = await fresh.resumeOnCallback.call(
+				fakeWebhook({ body: finalBody('x'), input, api: [], credentials }).ctx,
+			);
+			expect(answer.webhookResponse).toEqual({ received: true, resumed: true });
+		}
+
+		it('keeps the confirmed tasks of the last 500 paused nodes; a node beyond that has its tasks read again', async () => {
+			const fresh = freshModule();
+			const statuses: Record<string, string> = { a: 'succeed', b: 'processing', c: 'processing' };
+			const cometapi = api(statuses);
+			const input = pausedItems(['a', 'b', 'c'], nextExecution());
+			const call = async (taskId: string) =>
+				(await fresh.resumeOnCallback.call(fakeWebhook({ body: finalBody(taskId), input, api: cometapi.answer }).ctx))
+					.webhookResponse;
+			expect(await call('a')).toEqual({ received: true, resumed: false, reason: 'waiting for other tasks' });
+			for (let n = 1; n <= 499; n++) await otherExecution(fresh, n);
+			// 500 nodes remembered: a is still known.
+			statuses.c = 'succeed';
+			expect(await call('c')).toEqual({ received: true, resumed: false, reason: 'waiting for other tasks' });
+			expect(cometapi.reads.a).toBe(1);
+			// The 501st node pushes the oldest out: a is read again.
+			await otherExecution(fresh, 500);
+			statuses.b = 'succeed';
+			expect(await call('b')).toEqual({ received: true, resumed: true });
+			expect(cometapi.reads.a).toBe(2);
+		});
+
+		it("still knows a repeated final callback after other tasks' final callbacks", async () => {
+			const fresh = freshModule();
+			const cometapi = api({ a: 'succeed', b: 'processing' });
+			const input = pausedItems(['a', 'b'], nextExecution());
+			const call = async () =>
+				(await fresh.resumeOnCallback.call(fakeWebhook({ body: finalBody('a'), input, api: cometapi.answer }).ctx))
+					.webhookResponse;
+			expect(await call()).toEqual({ received: true, resumed: false, reason: 'waiting for other tasks' });
+			await otherExecution(fresh, 1);
+			await otherExecution(fresh, 2);
+			// A repeat: b was just seen running, so it is not read again.
+			expect(await call()).toEqual({ received: true, resumed: false, reason: 'waiting for other tasks' });
 			expect(cometapi.reads).toEqual({ a: 1, b: 1 });
 		});
 	});

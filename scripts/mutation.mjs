@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm run test:mutation`: StrykerJS against the unit tests, then an 85 % floor on each file that
- * moves money or secrets (GUARDED). Incremental: once test/mutation/guarded.json exists, only
- * mutants whose code or covering tests changed since it run again. Run by hand, not yet in CI.
+ * moves money or secrets (GUARDED). Incremental: only mutants whose code or covering tests changed
+ * since the baseline, test/mutation/guarded.json, run again; after changing a guarded file or its
+ * tests, run it and commit the baseline it rewrites. Not yet in CI: the floor is not met everywhere.
  *   -- --force   rerun every guarded mutant and rewrite the baseline (commit it)
  *   -- --all     every file of stryker.config.json's `mutate` list (transport, helpers, actions,
  *                the Trigger; about two hours on 2 cores), scores per file, no floor

@@ -22,7 +22,8 @@ export interface BalanceCheckRun {
 
 function minimumOf(ctx: IExecuteFunctions, itemIndex: number): number | Error {
 	const raw = ctx.getNodeParameter(MINIMUM_BALANCE_PARAMETER, itemIndex, 0) as unknown;
-	const value = raw === '' || raw === null || raw === undefined ? 0 : Number(raw);
+	// An expression that resolved to nothing means no check; Number() already makes '' and null 0.
+	const value = raw === undefined ? 0 : Number(raw);
 	if (Number.isFinite(value) && value >= 0) return value;
 	return new NodeOperationError(
 		ctx.getNode(),

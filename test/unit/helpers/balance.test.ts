@@ -24,6 +24,13 @@ describe('checkMinimumBalance: Options → Minimum Balance before the first crea
 		expect(logged).toEqual([]);
 	});
 
+	it('a minimum that an expression resolved to undefined means no check', async () => {
+		const fake = withQuota([]);
+		fake.ctx.getNodeParameter = (() => undefined) as never;
+		expect((await checkMinimumBalance.call(fake.ctx, [0])).size).toBe(0);
+		expect(fake.quotaRequests).toHaveLength(0);
+	});
+
 	it.each([[-1], ['abc'], [Infinity], [NaN], ['-0.5']])(
 		'a minimum of %j is refused for its item, naming the value, and nothing is read',
 		async (minimum) => {

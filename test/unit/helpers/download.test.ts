@@ -2,7 +2,7 @@ import { pipeline, Readable } from 'node:stream';
 import { brotliCompressSync, createBrotliDecompress, createUnzip, deflateSync, gzipSync } from 'node:zlib';
 import { checkVideoUrl, downloadVideo } from '../../../nodes/KlingCometApi/helpers/download';
 import type { DownloadOptions } from '../../../nodes/KlingCometApi/helpers/download';
-import type { Scripted } from '../../helpers/fake-context';
+import type { RecordedRequest, Scripted } from '../../helpers/fake-context';
 import { fakeContext, networkError, video } from '../../helpers/fake-context';
 
 const URL_ = 'https://cdn.example.test/t1.mp4';
@@ -15,7 +15,12 @@ const options = (extra: Partial<DownloadOptions> = {}): DownloadOptions => ({
 	...extra,
 });
 /** Runs a download on fake time: backoffs, stalls and deadlines pass at once. */
-const download = async (cdn: Scripted[], extra: Partial<DownloadOptions> = {}, url = URL_, advanceMs = 10 * 60_000) => {
+const download = async (
+	cdn: Scripted[] | ((request: RecordedRequest, n: number) => Scripted | Promise<Scripted>),
+	extra: Partial<DownloadOptions> = {},
+	url = URL_,
+	advanceMs = 10 * 60_000,
+) => {
 	const fake = fakeContext({ cdn });
 	const pending = downloadVideo(fake.ctx, url, options(extra)).then(
 		(binary) => ({ binary, error: undefined }),
@@ -320,5 +325,341 @@ describe('downloadVideo: compressed answers (review finding 9)', () => {
 		);
 		expect(run.binary).toBeDefined();
 		expect(run.downloads()).toHaveLength(2);
+	});
+});
+
+describe('downloadVideo: the request, exact messages and the error', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	const DESCRIPTION =
+		'Video links are temporary. Get Task returns a fresh link for a finished task; turn off "Download Video" to pass on only the URL.';
+	const failed = (reason: string) =>
+		`Downloading the video of Kling task t1 failed: ${reason}. The video exists: run Get Task with this id to try again`;
+	const lateBy = (reason: string) =>
+		`Downloading the video of Kling task t1 did not finish in time (${reason}). The video exists: run Get Task with this id to try again`;
+
+	it('sends a GET for a stream, with the full answer, no status errors and a 30 s timeout', async () => {
+		const run = await download([video()]);
+		expect(run.downloads()[0].options).toEqual({
+			method: 'GET',
+			url: URL_,
+			encoding: 'stream',
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			timeout: 30_000,
+			abortSignal: expect.any(AbortSignal),
+		});
+	});
+
+	it('each try’s timeout is the time left before the deadline, and never under 1 s', async () => {
+		const tries = await download([{ statusCode: 500, body: 'x' }], { deadline: 20_000 });
+		expect(tries.downloads().map((r) => [r.at, r.options.timeout])).toEqual([
+			[0, 20_000],
+			[1000, 19_000],
+			[3000, 17_000],
+		]);
+		const short = await download(['hang'], { deadline: 800 });
+		expect(short.downloads()[0].options.timeout).toBe(1000);
+	});
+
+	it.each([199, 300, 304])('HTTP %i is not an answer: refused at once, with its status', async (statusCode) => {
+		const run = await download([{ statusCode, body: 'x' }, video()]);
+		expect(run.error.message).toBe(failed(`the file server answered HTTP ${statusCode}`));
+		expect(run.error.httpCode).toBe(String(statusCode));
+		expect(run.downloads()).toHaveLength(1);
+	});
+
+	it('HTTP 299 is an answer', async () => {
+		const run = await download([{ ...video(100), statusCode: 299 }]);
+		expect(run.binary).toMatchObject({ bytes: 100 });
+	});
+
+	it.each([403, 404, 410])(
+		'an expired link (%i): the message, the description, the status, the task and the item',
+		async (statusCode) => {
+			const run = await download([{ statusCode, body: 'gone' }], { itemIndex: 3 });
+			expect(run.error.message).toBe(
+				`The video link of Kling task t1 has expired (HTTP ${statusCode}): run Get Task again for a fresh link`,
+			);
+			expect(run.error.description).toBe(DESCRIPTION);
+			expect(run.error.httpCode).toBe(String(statusCode));
+			expect(run.error.context).toMatchObject({ itemIndex: 3, taskId: 't1', taskStatus: 'succeed' });
+		},
+	);
+
+	it('a failed download has the same description and names its item', async () => {
+		const run = await download([{ statusCode: 500, body: 'x' }], { itemIndex: 2 });
+		expect(run.error.description).toBe(DESCRIPTION);
+		expect(run.error.httpCode).toBe('500');
+		expect(run.error.context).toMatchObject({ itemIndex: 2, taskId: 't1', taskStatus: 'succeed' });
+	});
+
+	it.each([
+		['ftp://cdn.example.test/x.mp4', 'it is a ftp: link, not http(s)'],
+		['https://user@cdn.example.test/x.mp4', 'it carries a user name or password'],
+		['https://:pw@cdn.example.test/x.mp4', 'it carries a user name or password'],
+		['not a url', 'it is not a valid URL'],
+	])('%s is refused, saying why, before any request', async (url, reason) => {
+		expect(checkVideoUrl(url)).toBe(reason);
+		const run = await download([video()], { itemIndex: 1 }, url);
+		expect(run.error.message).toBe(`The video link of Kling task t1 cannot be downloaded: ${reason} (${url})`);
+		expect(run.error.description).toBe(DESCRIPTION);
+		expect(run.error.context).toMatchObject({ itemIndex: 1, taskId: 't1', taskStatus: 'succeed' });
+		expect(run.requests).toHaveLength(0);
+	});
+
+	it('a refused link is quoted up to 80 characters', async () => {
+		const url = `ftp://cdn.example.test/${'a'.repeat(100)}`;
+		const run = await download([video()], {}, url);
+		expect(run.error.message).toBe(
+			`The video link of Kling task t1 cannot be downloaded: it is a ftp: link, not http(s) (${url.slice(0, 80)}…)`,
+		);
+	});
+
+	it('a connection that keeps failing is tried 3 times, then named with its error', async () => {
+		const run = await download([networkError('ECONNRESET', 'socket hang up')]);
+		expect(run.error.message).toBe(failed('the connection failed (socket hang up)'));
+		expect(run.downloads()).toHaveLength(3);
+	});
+
+	it('a request that fails without an error object is still a failed connection', async () => {
+		const run = await download(() => Promise.reject(null));
+		expect(run.error.message).toBe(failed('the connection failed ()'));
+	});
+
+	it('the third try hanging until exactly the deadline did not finish in time', async () => {
+		const run = await download([{ statusCode: 500, body: 'x' }, { statusCode: 500, body: 'x' }, 'hang'], {
+			deadline: 3500,
+		});
+		expect(run.downloads()).toHaveLength(3);
+		expect(run.error.message).toBe(lateBy('the file server did not answer in time, after 3.5 s'));
+	});
+
+	it('giving up because the next try would pass the deadline is "did not finish in time", before it passes', async () => {
+		const run = await download([{ statusCode: 500, body: 'x' }], { deadline: 1500 });
+		expect(run.downloads()).toHaveLength(2);
+		expect(run.error.message).toBe(lateBy('the file server answered HTTP 500, after 1 s'));
+	});
+
+	it('the deadline during the transfer: its own words, the body dropped, the request aborted', async () => {
+		const body = stalledBody();
+		const run = await download([{ statusCode: 200, body, headers: { 'content-type': 'video/mp4' } }], {
+			deadline: 800,
+		});
+		expect(run.error.message).toBe(lateBy('the transfer did not finish before the Timeout, after 800 ms'));
+		expect(body.destroyed).toBe(true);
+		expect(run.downloads()[0].options.abortSignal!.aborted).toBe(true);
+	});
+
+	it('a stream that breaks off is named with its error, and tried 3 times', async () => {
+		const broken = (): Scripted => ({
+			statusCode: 200,
+			body: new Readable({
+				read() {
+					this.destroy(new Error('aborted'));
+				},
+			}),
+			headers: { 'content-type': 'video/mp4' },
+		});
+		const run = await download(() => broken());
+		expect(run.error.message).toBe(failed('the transfer broke off (aborted)'));
+		expect(run.downloads()).toHaveLength(3);
+	});
+});
+
+describe('downloadVideo: what the length and the stored size say', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	it('a header given twice: the first value counts', async () => {
+		const run = await download([video(1000, { 'content-length': ['5000', '1000'] as never })]);
+		expect(run.error.message).toContain('the transfer broke off (1000 of 5000 bytes)');
+		expect(run.downloads()).toHaveLength(3);
+	});
+
+	it('a Content-Length padded with blanks is still checked', async () => {
+		const run = await download([video(1000, { 'content-length': ' 5000 ' })]);
+		expect(run.error.message).toContain('the transfer broke off (1000 of 5000 bytes)');
+	});
+
+	it.each(['x5000', '5000x', '5e3', '-5000', '50.5'])(
+		'a Content-Length of %j is not a number: not checked',
+		async (length) => {
+			const run = await download([video(1000, { 'content-length': length })]);
+			expect(run.binary).toMatchObject({ bytes: 1000 });
+			expect(run.downloads()).toHaveLength(1);
+		},
+	);
+
+	it('Content-Length 0 is an empty file even when bytes follow: refused at once, the body dropped', async () => {
+		const body = new Readable({ read() {} });
+		body.push(Buffer.alloc(100, 1));
+		const run = await download([
+			{ statusCode: 200, body, headers: { 'content-type': 'video/mp4', 'content-length': '0' } },
+			video(),
+		]);
+		expect(run.error.message).toBe(
+			'Downloading the video of Kling task t1 failed: the link returned an empty file. The video exists: run Get Task with this id to try again',
+		);
+		expect(body.destroyed).toBe(true);
+		expect(run.downloads()).toHaveLength(1);
+	});
+
+	/** Runs a download whose n8n stores the stream but reports no size (as some binary modes do). */
+	it('when n8n reports no stored size, Content-Length is not compared', async () => {
+		const fake = fakeContext({ cdn: [video(1000, { 'content-length': '5000' })] });
+		fake.ctx.helpers.prepareBinaryData = async (stream, fileName, mimeType) => {
+			for await (const _chunk of stream as Readable);
+			return { data: '', fileName, mimeType: mimeType! };
+		};
+		const pending = downloadVideo(fake.ctx, URL_, options());
+		await jest.advanceTimersByTimeAsync(1000);
+		await expect(pending).resolves.toEqual({ data: '', fileName: 't1.mp4', mimeType: 'video/mp4' });
+		expect(fake.downloads()).toHaveLength(1);
+	});
+
+	it('a store that fails without an error object is a broken transfer', async () => {
+		const fake = fakeContext({ cdn: [video(10)] });
+		fake.ctx.helpers.prepareBinaryData = async () => await Promise.reject(null);
+		const pending = downloadVideo(fake.ctx, URL_, options()).catch((error) => error);
+		await jest.advanceTimersByTimeAsync(10 * 60_000);
+		expect((await pending).message).toBe(
+			'Downloading the video of Kling task t1 failed: the transfer broke off (). The video exists: run Get Task with this id to try again',
+		);
+	});
+});
+
+describe('downloadVideo: bodies without destroy()', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	/** A stream as NodeJS.ReadableStream allows it: without destroy(). */
+	const bare = (body: Readable = new Readable({ read() {} })) => {
+		Object.defineProperty(body, 'destroy', { value: undefined });
+		return body;
+	};
+
+	it.each<[string, Record<string, string>, number, RegExp]>([
+		['an expired link', {}, 403, /has expired \(HTTP 403\)/],
+		['a web page', { 'content-type': 'text/html' }, 200, /returned text\/html, not a video/],
+		['an empty file', { 'content-type': 'video/mp4', 'content-length': '0' }, 200, /returned an empty file/],
+	])('%s is refused as usual', async (_name, headers, statusCode, message) => {
+		const run = await download([{ statusCode, body: bare(), headers }]);
+		expect(run.error.message).toMatch(message);
+	});
+
+	it('a stalled one cannot be ended early: the deadline ends it, and the stall is what is reported', async () => {
+		const run = await download(
+			[{ statusCode: 200, body: bare(stalledBody()), headers: { 'content-type': 'video/mp4' } }],
+			{ stallMs: 1500, deadline: 5000 },
+		);
+		expect(run.error.message).toBe(
+			'Downloading the video of Kling task t1 did not finish in time (the transfer stalled: less than 64 KB arrived in 1.5 s, after 5 s). The video exists: run Get Task with this id to try again',
+		);
+		expect(run.downloads()[0].options.abortSignal!.aborted).toBe(true);
+	});
+});
+
+describe('downloadVideo: Stop', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	it('Stop while waiting for the answer aborts that request', async () => {
+		const controller = new AbortController();
+		const pending = download(['hang'], { signal: controller.signal }, URL_, 20);
+		controller.abort();
+		const run = await pending;
+		expect(run.error.name).toBe('ManualExecutionCancelledError');
+		expect(run.downloads()[0].options.abortSignal!.aborted).toBe(true);
+	});
+
+	it('Stop during the transfer ends it with n8n’s cancellation error and aborts the request', async () => {
+		const controller = new AbortController();
+		const fake = fakeContext({
+			cdn: [{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }],
+		});
+		const pending = downloadVideo(fake.ctx, URL_, options({ signal: controller.signal })).catch((error) => error);
+		await jest.advanceTimersByTimeAsync(5000);
+		controller.abort();
+		await jest.advanceTimersByTimeAsync(10);
+		expect((await pending).name).toBe('ManualExecutionCancelledError');
+		expect(fake.downloads()).toHaveLength(1);
+		expect(fake.downloads()[0].options.abortSignal!.aborted).toBe(true);
+	});
+
+	it('a finished download lets go of Stop: a later Stop does not touch its request', async () => {
+		const controller = new AbortController();
+		const run = await download([video()], { signal: controller.signal });
+		expect(run.binary).toBeDefined();
+		controller.abort();
+		expect(run.downloads()[0].options.abortSignal!.aborted).toBe(false);
+	});
+});
+
+describe('downloadVideo: the stall rule, exactly', () => {
+	beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] }));
+	afterEach(() => jest.useRealTimers());
+
+	it('without stallMs, a transfer is judged stalled after 30 s without progress, not sooner', async () => {
+		jest.setSystemTime(1_000_000);
+		const run = await download([
+			{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } },
+			video(),
+		]);
+		expect(run.binary).toBeDefined();
+		expect(run.downloads().map((r) => r.at)).toEqual([1_000_000, 1_031_000]);
+	});
+
+	it('with stallMs 2000, the first judgement is at 2 s, not a second later', async () => {
+		const run = await download(
+			[{ statusCode: 200, body: stalledBody(), headers: { 'content-type': 'video/mp4' } }, video()],
+			{ stallMs: 2000 },
+		);
+		expect(run.downloads().map((r) => r.at)).toEqual([0, 3000]);
+	});
+
+	it.each([
+		[64 * 1024, 1],
+		[64 * 1024 - 1, 2],
+	])('%i bytes per window (on a socket that has read 1 MB already) means %i download(s)', async (perWindow, tries) => {
+		const body = new Readable({ read() {} }) as Readable & { socket: { bytesRead: number } };
+		body.socket = { bytesRead: 1_000_000 };
+		const fake = fakeContext({ cdn: [{ statusCode: 200, body, headers: { 'content-type': 'video/mp4' } }, video(10)] });
+		const pending = downloadVideo(fake.ctx, URL_, options({ stallMs: 2000 }));
+		for (let window = 0; window < 3; window++) {
+			await jest.advanceTimersByTimeAsync(500);
+			body.socket.bytesRead += perWindow;
+			body.push(Buffer.alloc(10, 1));
+			await jest.advanceTimersByTimeAsync(1500);
+		}
+		body.push(null);
+		await jest.advanceTimersByTimeAsync(2000);
+		await expect(pending).resolves.toMatchObject({ bytes: tries === 1 ? 30 : 10 });
+		expect(fake.downloads()).toHaveLength(tries);
+	});
+
+	it('a body with neither a socket nor a decoder is bounded by the deadline only', async () => {
+		const body = new Readable({ read() {} });
+		setTimeout(() => {
+			body.push(Buffer.alloc(10, 1));
+			body.push(null);
+		}, 5000);
+		const run = await download([{ statusCode: 200, body, headers: { 'content-type': 'video/mp4' } }], {
+			stallMs: 1500,
+		});
+		expect(run.binary).toMatchObject({ bytes: 10 });
+		expect(run.downloads()).toHaveLength(1);
+	});
+
+	it('the watchdog ends with the transfer: one that finishes between two checks is not ended afterwards', async () => {
+		const body = stalledBody();
+		body.push(Buffer.alloc(10, 1));
+		setTimeout(() => body.push(null), 1700);
+		const run = await download([{ statusCode: 200, body, headers: { 'content-type': 'video/mp4' } }], {
+			stallMs: 1500,
+		});
+		expect(run.binary).toMatchObject({ bytes: 10 });
+		expect(run.downloads()[0].options.abortSignal!.aborted).toBe(false);
 	});
 });

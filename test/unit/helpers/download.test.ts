@@ -484,7 +484,7 @@ describe('downloadVideo: what the length and the stored size say', () => {
 	});
 
 	it.each(['x5000', '5000x', '5e3', '-5000', '50.5'])(
-		'a Content-Length of %j is not a number: not checked',
+		'a Content-Length of %j is not a whole number of bytes: not checked',
 		async (length) => {
 			const run = await download([video(1000, { 'content-length': length })]);
 			expect(run.binary).toMatchObject({ bytes: 1000 });
@@ -506,7 +506,6 @@ describe('downloadVideo: what the length and the stored size say', () => {
 		expect(run.downloads()).toHaveLength(1);
 	});
 
-	/** Runs a download whose n8n stores the stream but reports no size (as some binary modes do). */
 	it('when n8n reports no stored size, Content-Length is not compared', async () => {
 		const fake = fakeContext({ cdn: [video(1000, { 'content-length': '5000' })] });
 		fake.ctx.helpers.prepareBinaryData = async (stream, fileName, mimeType) => {
